@@ -1,0 +1,232 @@
+"""REST API for the mobile app: log-in tokens, the officer's own profile and family, the staff roster."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from people import scope, selectors, services
+from people.filters import OfficerFilter
+from people.models import FamilyMember, Officer, OrgUnit, RoleAssignment
+
+# --- Authentication ------------------------------------------------------------------------------
+
+
+class AccountLocked(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account_locked"
+    default_detail = gettext_lazy(
+        "This account is locked after too many failed log-ins. "
+        "Try again in 30 minutes or ask the system administrator."
+    )
+
+
+class LoginTokenSerializer(TokenObtainPairSerializer):
+    default_error_messages = {"no_active_account": gettext_lazy("Wrong police number, username or password.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field].help_text = gettext_lazy("Police number (警号) or username.")
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        try:
+            data = super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLocked() from None
+            raise
+        audit_record(actor=self.user, action=AuditAction.LOGIN, detail={"channel": "api"})
+        return data
+
+
+class LoginTokenView(TokenObtainPairView):
+    """Obtain an access and a refresh token with a police number (or username) and password."""
+
+    serializer_class = LoginTokenSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+class RefreshTokenView(TokenRefreshView):
+    """Trade a refresh token for a new access token (and a new refresh token; the old one is revoked)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+# --- Shared serializers --------------------------------------------------------------------------
+
+
+class OrgUnitBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "kind"]
+        read_only_fields = fields
+
+
+class FamilyMemberSerializer(serializers.ModelSerializer):
+    age = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = FamilyMember
+        fields = ["id", "relation", "name", "sex", "birth_date", "age", "school", "grade"]
+        read_only_fields = ["id", "age"]
+        extra_kwargs = {"school": {"required": False}, "grade": {"required": False}}
+        # Uniqueness is the service's business (a double submit returns the existing record).
+        validators: list = []
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    org_unit = OrgUnitBriefSerializer(read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "role_display", "org_unit"]
+        read_only_fields = fields
+
+
+class OwnOfficerSerializer(serializers.ModelSerializer):
+    org_unit = OrgUnitBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Officer
+        fields = [
+            "police_number",
+            "name",
+            "sex",
+            "birth_date",
+            "kind",
+            "org_unit",
+            "position",
+            "joined_police_on",
+            "mobile",
+        ]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    officer = OwnOfficerSerializer(allow_null=True)
+    roles = RoleAssignmentSerializer(many=True)
+    family = FamilyMemberSerializer(many=True)
+
+
+# --- Me --------------------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    """The signed-in user's profile, roles (each with its org unit) and family."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        # Queries: the user (JWT), officer + unit, role assignments + units, family.
+        user = request.user
+        officer = Officer.objects.select_related("org_unit").filter(user=user).first()
+        payload = {
+            "username": user.username,
+            "display_name": officer.name if officer else (user.get_full_name() or user.username),
+            "officer": officer,
+            "roles": scope.assignments_for(user),
+            "family": list(selectors.family_of(officer=officer)) if officer else [],
+        }
+        return Response(MeSerializer(payload).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List my family members"),
+    create=extend_schema(summary="Add a family member"),
+    retrieve=extend_schema(summary="One of my family members"),
+    update=extend_schema(summary="Change a family member"),
+    partial_update=extend_schema(summary="Change some fields of a family member"),
+    destroy=extend_schema(summary="Remove a family member"),
+)
+class MyFamilyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The signed-in officer's own family. Anybody else's family member answers 404."""
+
+    serializer_class = FamilyMemberSerializer
+    pagination_class = None  # a family is a handful of rows
+    filter_backends: list = []
+
+    def get_queryset(self):
+        officer = selectors.officer_of(self.request.user)
+        if officer is None:
+            return FamilyMember.objects.none()
+        return selectors.family_of(officer=officer)
+
+    def get_object(self):
+        return selectors.own_family_member_or_404(viewer=self.request.user, pk=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        officer = selectors.officer_of(self.request.user)
+        if officer is None:
+            raise exceptions.PermissionDenied(_("Only officers have a family list."))
+        serializer.instance = services.family_member_add(
+            officer=officer, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.family_member_update(
+            member=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.family_member_remove(member=instance, actor=self.request.user)
+
+
+# --- Staff roster ----------------------------------------------------------------------------------
+
+
+class IsRosterStaff(permissions.BasePermission):
+    message = gettext_lazy(
+        "Only unit admins, the welfare office, health staff and leaders may see the roster."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and scope.has_any_role(request.user, scope.ROSTER_ROLES))
+
+
+class OfficerRosterSerializer(serializers.ModelSerializer):
+    org_unit = OrgUnitBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Officer
+        fields = ["id", "police_number", "name", "sex", "kind", "org_unit", "position", "mobile", "active"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Officers in my scope", responses=OfficerRosterSerializer(many=True)),
+    retrieve=extend_schema(
+        summary="One officer in my scope",
+        responses={200: OfficerRosterSerializer, 404: OpenApiResponse(description="Not in your scope")},
+    ),
+)
+class OfficerViewSet(viewsets.ReadOnlyModelViewSet):
+    """The roster for staff: officers in the subtrees of the caller's role assignments."""
+
+    serializer_class = OfficerRosterSerializer
+    permission_classes = [permissions.IsAuthenticated, IsRosterStaff]
+    filterset_class = OfficerFilter
+    ordering_fields = ["police_number", "name"]
+
+    def get_queryset(self):
+        return selectors.officers_visible_to(viewer=self.request.user)

@@ -1,0 +1,26 @@
+"""Navigation by role for the base layout."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from people import scope, selectors
+from people.models import Role
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [{"label": _("Home"), "url": reverse("home"), "icon": "house"}]
+    if selectors.officer_of(user) is not None:
+        items.append({"label": _("My family"), "url": reverse("family"), "icon": "people"})
+    if scope.has_any_role(user, scope.ROSTER_ROLES):
+        items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
+    roles = scope.roles_of(user)
+    if Role.SYSADMIN in roles:
+        items.append({"label": _("System status"), "url": reverse("system-status"), "icon": "activity"})
+    if user.is_staff:
+        items.append({"label": _("Administration"), "url": reverse("admin:index"), "icon": "gear"})
+    return {"nav_items": items}
