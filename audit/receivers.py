@@ -41,7 +41,7 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         action=AuditAction.LOGIN_FAILED,
         result=AuditResult.FAILURE,
         source_ip=_ip(request),
-        detail={"reason": "locked" if locked else "bad_credentials"},
+        detail={"reason": "locked" if locked else "bad_credentials", "login": login[:150]},
     )
 
 

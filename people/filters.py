@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from people import selectors
 from people.models import Officer, OfficerKind, OrgUnit
@@ -16,8 +18,13 @@ def _units_in_scope(request):
     return selectors.org_units_visible_to(viewer=request.user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
+    """An org unit id; matches officers in that unit and everything below it."""
+
+
 class OfficerFilter(django_filters.FilterSet):
-    unit = django_filters.ModelChoiceFilter(
+    unit = UnitSubtreeFilter(
         queryset=_units_in_scope, method="filter_unit", label=_("Org unit (with its subtree)")
     )
     kind = django_filters.ChoiceFilter(

@@ -117,3 +117,103 @@ def api_client_for(user) -> APIClient:
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+# --- A real Celery worker ----------------------------------------------------------------------------
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests run on, for a worker subprocess to share it."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    if connection.vendor == "postgresql":
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    raise RuntimeError(f"no worker URL for {connection.vendor}")
+
+
+class WorkerProcess:
+    """A ``celery worker`` subprocess on the configured broker, consuming only the given queues."""
+
+    def __init__(self, queues: list[str]) -> None:
+        import subprocess
+        import sys
+        import uuid
+
+        self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "welfare.settings",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "welfare",
+                "worker",
+                "--queues",
+                ",".join(queues),
+                "--pool",
+                "solo",
+                "--hostname",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.log: list[str] = []
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        import threading
+        import time
+
+        ready = threading.Event()
+
+        def pump():
+            for line in self.process.stdout:
+                self.log.append(line)
+                if " ready." in line:
+                    ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.2):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the worker did not start:\n" + "".join(self.log[-40:]))
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a worker subprocess: ``worker = celery_worker_process(["queue"])``; stopped after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(queues: list[str]) -> WorkerProcess:
+        worker = WorkerProcess(queues)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

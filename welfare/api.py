@@ -76,7 +76,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = getattr(exc, "detail", None)
         message = _first_message(detail) or _("The request could not be completed.")
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        code = codes if isinstance(codes, str) else "error"
+        if isinstance(detail, dict) and "code" in detail:
+            code = str(detail["code"])  # simplejwt puts its code inside the detail
+            message = _first_message(detail.get("detail")) or message
+        else:
+            code = codes if isinstance(codes, str) else "error"
     response.data = error_body(status_code=response.status_code, code=code, message=message, fields=fields)
     return response
 

@@ -112,6 +112,9 @@ if DATABASE_URL:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from None
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DATABASES = {
         "default": {
@@ -193,6 +196,7 @@ USE_TZ = True
 # --- Static files: Bootstrap, htmx and Chart.js come from npm, served locally ---
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -264,6 +268,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "people.models.Sex",
         "FamilyRelationEnum": "people.models.FamilyRelation",
+        "OfficerKindEnum": "people.models.OfficerKind",
+        "OrgUnitKindEnum": "people.models.OrgUnitKind",
+        "RoleEnum": "people.models.Role",
     },
 }
 
