@@ -51,7 +51,7 @@ bench: install  ## Run the benchmarks in bench/ (needs PostgreSQL; prints ratios
 	$(PY) bench/run.py
 
 messages: install  ## Extract translatable strings into locale/zh_Hans (then translate and commit the .po)
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-obsolete
 
 clean:  ## Remove the virtualenv, node_modules and var/ (database, broker files, screenshots)
 	rm -rf $(VENV) node_modules var

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from people import services
 from people.models import FamilyMember, Officer, OrgUnit, RoleAssignment, User, WorkerHeartbeat
@@ -59,7 +60,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
         return super().get_queryset(request).annotate(n_officers=Count("officers"))
 
-    @admin.display(description=_("name"), ordering="path")
+    @admin.display(description=pgettext_lazy("org unit", "name"), ordering="path")
     def indented_name(self, obj: OrgUnit) -> str:
         return "　" * obj.depth + obj.name
 
@@ -134,7 +135,11 @@ class OfficerAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset):
         for officer in queryset:
             services.officer_set_active(officer=officer, active=False, actor=request.user)
-        self.message_user(request, _("Deactivated %(n)d officers.") % {"n": queryset.count()})
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Deactivated %(n)d officer.", "Deactivated %(n)d officers.", count) % {"n": count},
+        )
 
 
 @admin.register(FamilyMember)
@@ -192,7 +197,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         for assignment in queryset:
             services.role_revoke(assignment=assignment, actor=request.user)
             count += 1
-        self.message_user(request, _("Revoked %(n)d role assignments.") % {"n": count})
+        self.message_user(
+            request,
+            ngettext("Revoked %(n)d role assignment.", "Revoked %(n)d role assignments.", count)
+            % {"n": count},
+        )
 
 
 @admin.register(WorkerHeartbeat)

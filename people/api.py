@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -24,10 +25,16 @@ from people.models import FamilyMember, Officer, OrgUnit, RoleAssignment
 class AccountLocked(exceptions.APIException):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "account_locked"
-    default_detail = gettext_lazy(
-        "This account is locked after too many failed log-ins. "
-        "Try again in 30 minutes or ask the system administrator."
-    )
+
+    def __init__(self) -> None:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        super().__init__(
+            _(
+                "This account is locked after too many failed log-ins. "
+                "Try again in %(minutes)d minutes or ask the system administrator."
+            )
+            % {"minutes": minutes}
+        )
 
 
 class LoginTokenSerializer(TokenObtainPairSerializer):
@@ -217,7 +224,7 @@ class OfficerRosterSerializer(serializers.ModelSerializer):
     list=extend_schema(summary="Officers in my scope", responses=OfficerRosterSerializer(many=True)),
     retrieve=extend_schema(
         summary="One officer in my scope",
-        responses={200: OfficerRosterSerializer, 404: OpenApiResponse(description="Not in your scope")},
+        responses={200: OfficerRosterSerializer, 404: OpenApiResponse(description="Not in your scope.")},
     ),
 )
 class OfficerViewSet(viewsets.ReadOnlyModelViewSet):

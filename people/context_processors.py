@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from people import scope, selectors
 from people.models import Role
+
+
+def security_policy(request) -> dict:
+    """The log-in rules in force, so the pages state the configured numbers."""
+    return {
+        "security_policy": {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+        }
+    }
 
 
 def navigation(request) -> dict:

@@ -317,7 +317,7 @@ def _school_for(age: int, rng: random.Random) -> tuple[str, str]:
     if age < 6:
         return rng.choice(SCHOOLS["kindergarten"]), ("小班", "中班", "大班")[min(age - 3, 2)]
     if age < 12:
-        return rng.choice(SCHOOLS["primary"]), f"{age - 5}年级"
+        return rng.choice(SCHOOLS["primary"]), "一二三四五六"[age - 6] + "年级"
     if age < 15:
         return rng.choice(SCHOOLS["junior"]), ("初一", "初二", "初三")[age - 12]
     if age < 18:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -59,7 +60,7 @@ class OrgUnit(TimeStampedModel):
         unique=True,
         help_text=_("The bureau's unit code; it cannot change once created."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("org unit", "name"), max_length=100)
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from people import scope
-from people.models import FamilyMember, Officer, OrgUnit, OrgUnitKind, User, WorkerHeartbeat
+from people.models import FamilyMember, FamilyRelation, Officer, OrgUnit, OrgUnitKind, User, WorkerHeartbeat
 
 
 def officer_of(user: User) -> Officer | None:
@@ -30,8 +30,16 @@ def own_officer_or_404(user: User) -> Officer:
     return officer
 
 
+_RELATION_ORDER = Case(
+    When(relation=FamilyRelation.SPOUSE, then=Value(0)),
+    When(relation=FamilyRelation.CHILD, then=Value(1)),
+    default=Value(2),
+)
+
+
 def family_of(*, officer: Officer) -> QuerySet[FamilyMember]:
-    return FamilyMember.objects.filter(officer=officer).order_by("relation", "birth_date", "id")
+    """Spouse first, then children from the eldest, then parents."""
+    return FamilyMember.objects.filter(officer=officer).order_by(_RELATION_ORDER, "birth_date", "id")
 
 
 def own_family_member_or_404(*, viewer: User, pk: int | str) -> FamilyMember:
