@@ -33,7 +33,7 @@ install: $(STAMP) $(NPM_STAMP) locale/zh_Hans/LC_MESSAGES/django.mo  ## Create .
 run: install  ## Migrate, seed demo data if empty, start web + Celery worker + beat (Ctrl-C stops all)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo --scale $(SCALE) --if-empty
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	HOST=$(HOST) $(VENV)/bin/honcho -f Procfile.dev start --port $(PORT)
 
 test: install  ## Run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
