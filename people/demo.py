@@ -488,10 +488,28 @@ def _seed_demo_accounts(units: dict[str, OrgUnit], report: SeedReport) -> None:
             report.accounts_created.append(account.username)
             if account.username == "demo_officer":
                 _demo_officer_family(user.officer, today)
+            elif account.police_number:
+                _demo_staff_family(user.officer, today)
         if account.role:
             services.role_assign(
                 user=user, role=account.role, org_unit=units[account.role_unit_code], actor=None
             )
+
+
+def _demo_staff_family(officer: Officer, today: dt.date) -> None:
+    """The other demo officers get an ordinary generated family, so every home page has one."""
+    rng = random.Random(SEED + int(officer.police_number))
+    for member in _family_for(officer, rng, _Names(rng), today):
+        services.family_member_add(
+            officer=officer,
+            relation=member.relation,
+            name=member.name,
+            sex=member.sex,
+            birth_date=member.birth_date,
+            school=member.school,
+            grade=member.grade,
+            actor=officer.user,
+        )
 
 
 def _demo_officer_family(officer: Officer, today: dt.date) -> None:
