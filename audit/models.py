@@ -20,6 +20,8 @@ class AuditAction(models.TextChoices):
     OFFICER_CHANGED = "officer_changed", _("officer changed")
     FAMILY_CHANGED = "family_changed", _("family member changed")
     SENSITIVE_READ = "sensitive_read", _("sensitive record read")
+    BROADCAST_SENT = "broadcast_sent", _("message sent to a unit")
+    REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
 
 
 class AuditResult(models.TextChoices):

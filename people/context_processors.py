@@ -31,6 +31,8 @@ def navigation(request) -> dict:
     if scope.has_any_role(user, scope.ROSTER_ROLES):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
+    if Role.WELFARE_OFFICE in roles:
+        items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
     if Role.SYSADMIN in roles:
         items.append({"label": _("System status"), "url": reverse("system-status"), "icon": "activity"})
     if user.is_staff:

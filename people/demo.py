@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from people import services
 from people.models import (
@@ -31,6 +32,8 @@ from people.models import (
 )
 
 SEED = 20261128
+# Each feature app adds its demo data after the people exist; each seeder is idempotent.
+FEATURE_SEEDERS = ("notifications.demo.seed_notifications",)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宁凯峰建国志文浩宇俊晨东海亮成龙健博"
@@ -390,7 +393,7 @@ def _officer_for(
     joined = born + dt.timedelta(days=joined_age * 365 + rng.randint(0, 300))
     joined = min(joined, today - dt.timedelta(days=30))
     police_number = f"F{number:06d}" if auxiliary else f"{number:06d}"
-    user = User(username=f"u{police_number.lower()}")
+    user = User(username=f"u{police_number.lower()}", email=f"u{police_number.lower()}@gaj.local")
     user.set_unusable_password()
     officer = Officer(
         police_number=police_number,
@@ -479,10 +482,11 @@ def _seed_demo_accounts(units: dict[str, OrgUnit], report: SeedReport) -> None:
                     joined_police_on=dt.date(born.year + 23, 8, 1),
                     position=account.position,
                     mobile="13800000000",
+                    email=f"{account.username}@gaj.local",
                 )
                 user = officer.user
             else:
-                user = User.objects.create(username=account.username)
+                user = User.objects.create(username=account.username, email=f"{account.username}@gaj.local")
             # The same hash for every demo account: hashing is deliberately slow.
             User.objects.filter(pk=user.pk).update(password=password_hash)
             report.accounts_created.append(account.username)
@@ -550,4 +554,6 @@ def seed_demo(*, scale: str = "small") -> SeedReport:
     units = _seed_units(SCALES[scale], report)
     _seed_roster(SCALES[scale], units, report)
     _seed_demo_accounts(units, report)
+    for seeder in FEATURE_SEEDERS:
+        import_string(seeder)()
     return report

@@ -15,7 +15,8 @@ def bootstrap(form: forms.BaseForm) -> forms.BaseForm:
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
-        if form.is_bound and name in form.errors:
+        # ``_errors`` rather than ``errors``: looking must not run the validation early.
+        if form._errors is not None and name in form._errors:
             css += " is-invalid"
         widget.attrs["class"] = css
     return form

@@ -139,6 +139,7 @@ def officer_create(
     kind: str = OfficerKind.POLICE,
     position: str = "",
     mobile: str = "",
+    email: str = "",
     password: str | None = None,
     actor: User | None = None,
 ) -> Officer:
@@ -152,7 +153,7 @@ def officer_create(
         raise ConflictError(_("Username %(name)s is already taken.") % {"name": username}, field="username")
     if joined_police_on <= birth_date:
         raise PeopleError(_("The date of joining the police must come after the birth date."))
-    user = User(username=username)
+    user = User(username=username, email=email)
     if password:
         user.set_password(password)
     else:
@@ -359,6 +360,8 @@ ADMIN_GROUPS: dict[str, dict[str, list[str] | None]] = {
         "django_celery_beat": None,
         "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog", "view_accesslog"],
         "token_blacklist": ["view_outstandingtoken", "view_blacklistedtoken"],
+        # Operations of the reminder engine: see states and errors, retry; never an inbox's content.
+        "notifications": ["view_reminder", "change_reminder", "view_delivery", "view_broadcast"],
     },
     Role.AUDITOR: {"audit": ["view_auditentry"], "axes": ["view_accessattempt", "view_accessfailurelog"]},
 }

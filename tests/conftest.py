@@ -136,7 +136,7 @@ def test_database_url() -> str:
 class WorkerProcess:
     """A ``celery worker`` subprocess on the configured broker, consuming only the given queues."""
 
-    def __init__(self, queues: list[str]) -> None:
+    def __init__(self, queues: list[str], env: dict[str, str] | None = None) -> None:
         import subprocess
         import sys
         import uuid
@@ -146,6 +146,7 @@ class WorkerProcess:
             **os.environ,
             "DATABASE_URL": test_database_url(),
             "DJANGO_SETTINGS_MODULE": "welfare.settings",
+            **(env or {}),
         }
         self.process = subprocess.Popen(
             [
@@ -205,11 +206,11 @@ class WorkerProcess:
 
 @pytest.fixture
 def celery_worker_process(transactional_db):
-    """Start a worker subprocess: ``worker = celery_worker_process(["queue"])``; stopped after the test."""
+    """Start a worker subprocess: ``celery_worker_process(["queue"], env={...})``; stopped after the test."""
     started: list[WorkerProcess] = []
 
-    def start(queues: list[str]) -> WorkerProcess:
-        worker = WorkerProcess(queues)
+    def start(queues: list[str], env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(queues, env)
         started.append(worker)
         worker.wait_ready()
         return worker

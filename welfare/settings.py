@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -64,13 +65,14 @@ INSTALLED_APPS = [
     "axes",
     "people",
     "audit",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.context.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "people.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -322,16 +324,72 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    f"heartbeat-{queue}": {
-        "task": "people.record_worker_heartbeat",
-        "schedule": 60.0,
-        "args": (queue,),
-        "options": {"queue": queue, "expires": 55},
-    }
-    for queue in WORKER_QUEUES
+    **{
+        f"heartbeat-{queue}": {
+            "task": "people.record_worker_heartbeat",
+            "schedule": 60.0,
+            "args": (queue,),
+            "options": {"queue": queue, "expires": 55},
+        }
+        for queue in WORKER_QUEUES
+    },
+    "sweep-due-reminders": {
+        "task": "notifications.sweep_due_reminders",
+        "schedule": float(env_int("REMINDER_SWEEP_SECONDS", 15, minimum=1)),
+        "options": {"expires": 60},
+    },
+    "daily-greetings": {
+        "task": "notifications.schedule_daily_greetings",
+        # Early in the morning; the greetings themselves are due at GREETING_HOUR.
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 # A worker is shown as missing on the status page when its heartbeat is older than this.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 180, minimum=60)
+
+# --- Reminders and channels ---------------------------------------------------------
+REMINDER_SWEEP_BATCH = env_int("REMINDER_SWEEP_BATCH", 500, minimum=1)
+REMINDER_SWEEP_MAX_BATCHES = env_int("REMINDER_SWEEP_MAX_BATCHES", 40, minimum=1)
+REMINDER_DELIVERY_CHUNK = env_int("REMINDER_DELIVERY_CHUNK", 50, minimum=1)
+# A claim not finished in this time (the worker died) is taken back and retried.
+REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 600, minimum=30)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
+REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 3600, minimum=1)
+GREETING_HOUR = env_int("GREETING_HOUR", 9, minimum=0)
+if GREETING_HOUR > 23:
+    raise ImproperlyConfigured(f"GREETING_HOUR={GREETING_HOUR} must be an hour from 0 to 23.")
+BROADCAST_BATCH = env_int("BROADCAST_BATCH", 500, minimum=1)
+# A broadcast untouched this long has lost its task (broker down); the sweep starts it again.
+BROADCAST_STALL_SECONDS = env_int("BROADCAST_STALL_SECONDS", 120, minimum=10)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# E-mail goes through the bureau's intranet SMTP; in development it is written to var/mail/.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "幸福警营 <welfare@gaj.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.FileBackend")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.log")))
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+if SMS_BACKEND == "notifications.sms.HttpGatewayBackend" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_BACKEND is the HTTP gateway but SMS_GATEWAY_URL is not set.")
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "幸福警营")
+SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 300, minimum=20)
 
 # --- Demo data ----------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Jingying@2026!")

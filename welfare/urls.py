@@ -12,6 +12,7 @@ admin.site.index_title = _("System administration")
 
 api_v1 = [
     path("", include("people.api_urls")),
+    path("", include("notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("notifications/", include("notifications.urls")),
     path("", include("people.urls")),
 ]
 

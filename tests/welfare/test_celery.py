@@ -41,6 +41,14 @@ def test_a_real_worker_runs_a_task_sent_through_the_broker(celery_worker_process
 
 def test_beat_sends_a_heartbeat_to_every_queue(settings):
     scheduled = {
-        entry["args"][0]: entry["options"]["queue"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        entry["args"][0]: entry["options"]["queue"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "people.record_worker_heartbeat"
     }
     assert scheduled == {queue: queue for queue in settings.WORKER_QUEUES}
+
+
+def test_beat_sweeps_reminders_and_schedules_greetings(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"notifications.sweep_due_reminders", "notifications.schedule_daily_greetings"} <= tasks
+    assert settings.CELERY_TASK_ROUTES["notifications.*"] == {"queue": "reminders"}
