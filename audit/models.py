@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("failed log-in")
     LOCKED_OUT = "locked_out", _("account locked")
     PASSWORD_CHANGED = "password_changed", _("password changed")
+    ACCOUNT_UNLOCKED = "account_unlocked", _("account unlocked")
+    ADMIN_CHANGE = "admin_change", _("changed in the admin")
     ROLE_GRANTED = "role_granted", _("role granted")
     ROLE_REVOKED = "role_revoked", _("role revoked")
     ORG_UNIT_CHANGED = "org_unit_changed", _("org unit changed")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -10,14 +13,18 @@ from rest_framework import exceptions, mixins, permissions, serializers, status,
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from audit.models import AuditAction
-from audit.services import audit_record
+from people import permissions as permissions_rules
 from people import scope, selectors, services
+from people.backends import MAX_LOGIN_LENGTH, account_is_locked
 from people.filters import OfficerFilter
-from people.models import FamilyMember, Officer, OrgUnit, RoleAssignment
+from people.models import FamilyMember, Officer, OrgUnit, RoleAssignment, User
 
 # --- Authentication ------------------------------------------------------------------------------
 
@@ -37,12 +44,33 @@ class AccountLocked(exceptions.APIException):
         )
 
 
+class LoginThrottled(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_throttled"
+    default_detail = gettext_lazy("Too many failed log-ins from this address. Try again later.")
+
+
+class SessionExpired(exceptions.AuthenticationFailed):
+    default_code = "session_expired"
+    default_detail = gettext_lazy("The session has reached its maximum length. Log in again.")
+
+
 class LoginTokenSerializer(TokenObtainPairSerializer):
     default_error_messages = {"no_active_account": gettext_lazy("Wrong police number, username or password.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[self.username_field].help_text = gettext_lazy("Police number (警号) or username.")
+        field = self.fields[self.username_field]
+        field.help_text = gettext_lazy("Police number (警号) or username.")
+        field.max_length = MAX_LOGIN_LENGTH
+        field.validators.append(MaxLengthValidator(MAX_LOGIN_LENGTH))
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        # When the person typed the password: refreshing never stretches a session past a maximum.
+        token["auth_time"] = int(time.time())
+        return token
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -51,9 +79,34 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
         except exceptions.AuthenticationFailed:
             if getattr(request, "axes_locked_out", False):
                 raise AccountLocked() from None
+            if getattr(request, "login_throttled", False):
+                raise LoginThrottled() from None
             raise
-        audit_record(actor=self.user, action=AuditAction.LOGIN, detail={"channel": "api"})
+        services.account_logged_in(user=self.user, channel="api")
         return data
+
+
+class LoginRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh plus a log-in's rules: no locked account, no old password, a maximum length."""
+
+    def validate(self, attrs):
+        try:
+            token = RefreshToken(attrs["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        if account_is_locked(user):
+            raise AccountLocked()
+        if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise InvalidToken(_("The password has changed since this token was issued."))
+        started = token.get("auth_time", 0)
+        if time.time() - started > settings.JWT_SESSION_MAX_HOURS * 3600:
+            raise SessionExpired()
+        return super().validate(attrs)
 
 
 class LoginTokenView(TokenObtainPairView):
@@ -65,10 +118,33 @@ class LoginTokenView(TokenObtainPairView):
 
 
 class RefreshTokenView(TokenRefreshView):
-    """Trade a refresh token for a new access token (and a new refresh token; the old one is revoked)."""
+    """Trade a refresh token for a new pair; the old refresh token is revoked.
+
+    Refused for a locked or deactivated account, after a password change, and once the
+    session is older than JWT_SESSION_MAX_HOURS.
+    """
+
+    serializer_class = LoginRefreshSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+class LogoutView(TokenBlacklistView):
+    """Log out of the app: the refresh token is revoked (the access token expires within minutes)."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            user_id = RefreshToken(str(request.data.get("refresh", ""))).get(jwt_settings.USER_ID_CLAIM)
+        except TokenError:
+            user_id = None  # the serializer answers the proper error below
+        response = super().post(request, *args, **kwargs)
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        if user is not None:
+            services.account_logged_out(user=user, channel="api")
+        return response
 
 
 # --- Shared serializers --------------------------------------------------------------------------
@@ -140,7 +216,7 @@ class MeView(APIView):
     def get(self, request):
         # Queries: the user (JWT), officer + unit, role assignments + units, family.
         user = request.user
-        officer = Officer.objects.select_related("org_unit").filter(user=user).first()
+        officer = selectors.officer_profile_of(user)
         payload = {
             "username": user.username,
             "display_name": officer.name if officer else (user.get_full_name() or user.username),
@@ -204,11 +280,11 @@ class MyFamilyViewSet(
 
 class IsRosterStaff(permissions.BasePermission):
     message = gettext_lazy(
-        "Only unit admins, the welfare office, health staff and leaders may see the roster."
+        "Only unit admins, the welfare office, health staff and system administrators may see the roster."
     )
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and scope.has_any_role(request.user, scope.ROSTER_ROLES))
+        return permissions_rules.can_see_roster(request.user)
 
 
 class OfficerRosterSerializer(serializers.ModelSerializer):

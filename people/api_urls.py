@@ -10,6 +10,7 @@ router.register("people/officers", api.OfficerViewSet, basename="officer")
 urlpatterns = [
     path("auth/token/", api.LoginTokenView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", api.RefreshTokenView.as_view(), name="token-refresh"),
+    path("auth/token/logout/", api.LogoutView.as_view(), name="token-logout"),
     path("me/", api.MeView.as_view(), name="me"),
     path("", include(router.urls)),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from people import scope, selectors
+from people import permissions, scope, selectors
 from people.models import Role
 
 
@@ -28,7 +28,7 @@ def navigation(request) -> dict:
     items = [{"label": _("Home"), "url": reverse("home"), "icon": "house"}]
     if selectors.officer_of(user) is not None:
         items.append({"label": _("My family"), "url": reverse("family"), "icon": "people"})
-    if scope.has_any_role(user, scope.ROSTER_ROLES):
+    if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
     if Role.WELFARE_OFFICE in roles:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from people.backends import MAX_LOGIN_LENGTH
 from people.models import FamilyMember
 
 
@@ -36,12 +38,23 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": _("Wrong police number, username or password."),
         "inactive": _("This account is disabled."),
+        "throttled": _("Too many failed log-ins from this address. Try again later."),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("Police number or username")
-        self.fields["username"].widget.attrs.update({"autofocus": True, "autocomplete": "username"})
+        field = self.fields["username"]
+        field.label = _("Police number or username")
+        field.max_length = MAX_LOGIN_LENGTH
+        field.validators.append(MaxLengthValidator(MAX_LOGIN_LENGTH))
+        field.widget.attrs.update(
+            {"autofocus": True, "autocomplete": "username", "maxlength": MAX_LOGIN_LENGTH}
+        )
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "login_throttled", False):
+            return forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        return super().get_invalid_login_error()
 
 
 FAMILY_FIELDS = ["relation", "name", "sex", "birth_date", "school", "grade"]

@@ -77,6 +77,14 @@ class OrgUnit(TimeStampedModel):
                 violation_error_message=_("A unit code cannot contain '/'."),
             ),
             models.CheckConstraint(condition=~Q(code=""), name="orgunit_code_not_empty"),
+            # Upper case only: SQLite's LIKE ignores case, so "ab" would fall inside the subtree of "AB".
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z0-9][A-Z0-9-]*$"),
+                name="orgunit_code_upper_case",
+                violation_error_message=_(
+                    "A unit code is upper-case letters, digits and '-' only (X01-P03)."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "path"], name="orgunit_kind_path"),

@@ -20,8 +20,10 @@ from django.db.models import Q, QuerySet
 from people.models import OrgUnit, Role, RoleAssignment, User
 
 STAFF_ROLES = frozenset({Role.UNIT_ADMIN, Role.WELFARE_OFFICE, Role.HEALTH_STAFF, Role.LEADER, Role.SYSADMIN})
-# Roles that may see the roster of officers (names, units, positions) in their subtree.
-ROSTER_ROLES = STAFF_ROLES
+# Roles that may see the roster of officers (names, units, positions, phones) in their subtree.
+# Leaders see aggregates only (head counts), never a list of people.
+ROSTER_ROLES = frozenset({Role.UNIT_ADMIN, Role.WELFARE_OFFICE, Role.HEALTH_STAFF, Role.SYSADMIN})
+SUMMARY_ROLES = ROSTER_ROLES | {Role.LEADER}
 
 _CACHE_ATTR = "_scope_assignments"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -51,30 +51,26 @@ def own_family_member_or_404(*, viewer: User, pk: int | str) -> FamilyMember:
         raise Http404("no such family member") from None
 
 
-def officers_visible_to(
-    *,
-    viewer: User,
-    org_unit: OrgUnit | None = None,
-    kind: str | None = None,
-    active: bool | None = None,
-    search: str | None = None,
-) -> QuerySet[Officer]:
-    """The roster a staff member may see: officers in the subtrees of their role assignments."""
-    officers = scope.filter_by_units(
+def officers_visible_to(*, viewer: User) -> QuerySet[Officer]:
+    """The roster a staff member may see: officers in the subtrees of their role assignments.
+
+    Filtering by unit, kind and name is the FilterSet's job (people/filters.py), shared by page and API.
+    """
+    return scope.filter_by_units(
         Officer.objects.select_related("org_unit"),
         user=viewer,
         roles=scope.ROSTER_ROLES,
         unit_path_field="org_unit__path",
+    ).order_by("police_number")
+
+
+def officer_profile_of(user: User) -> Officer | None:
+    """The account's officer profile with its unit, in one query."""
+    return (
+        Officer.objects.select_related("org_unit").filter(user=user).first()
+        if user.is_authenticated
+        else None
     )
-    if org_unit is not None:
-        officers = officers.filter(org_unit__path__startswith=org_unit.path)
-    if kind:
-        officers = officers.filter(kind=kind)
-    if active is not None:
-        officers = officers.filter(active=active)
-    if search:
-        officers = officers.filter(Q(name__contains=search) | Q(police_number__startswith=search))
-    return officers.order_by("police_number")
 
 
 def org_units_visible_to(*, viewer: User) -> QuerySet[OrgUnit]:
@@ -89,10 +85,15 @@ def org_unit_in_scope_or_404(*, viewer: User, pk: int | str) -> OrgUnit:
 
 
 def roster_summary(*, viewer: User) -> dict:
-    """Head counts in the viewer's scope: totals by kind and the biggest units one level down."""
-    officers = officers_visible_to(viewer=viewer, active=True).order_by()  # no ORDER BY in the GROUP BY
+    """Head counts in the viewer's scope (leaders included): totals by kind and per unit one level down."""
+    officers = scope.filter_by_units(
+        Officer.objects.filter(active=True),
+        user=viewer,
+        roles=scope.SUMMARY_ROLES,
+        unit_path_field="org_unit__path",
+    )
     by_kind = {row["kind"]: row["n"] for row in officers.values("kind").annotate(n=Count("id"))}
-    roots = scope.unit_paths(viewer, scope.ROSTER_ROLES)
+    roots = scope.unit_paths(viewer, scope.SUMMARY_ROLES)
     children: list[dict] = []
     if len(roots) == 1:
         # One grouped query per unit, folded into the root's children in Python (~200 rows city-wide).
@@ -111,8 +112,7 @@ def roster_summary(*, viewer: User) -> dict:
         "total": sum(by_kind.values()),
         "police": by_kind.get("police", 0),
         "auxiliary": by_kind.get("auxiliary", 0),
-        "units": scope.units_in_scope(viewer, scope.ROSTER_ROLES).count(),
-        "stations": scope.units_in_scope(viewer, scope.ROSTER_ROLES)
+        "stations": scope.units_in_scope(viewer, scope.SUMMARY_ROLES)
         .filter(kind=OrgUnitKind.POLICE_STATION)
         .count(),
         "children": children,

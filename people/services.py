@@ -6,14 +6,22 @@ Every function is keyword-only, transactional, audited, and safe to call twice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -39,6 +47,7 @@ class PeopleError(DomainError):
 
 
 _UNSET: Any = object()
+ORG_UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 
 
 # --- Org units -----------------------------------------------------------------------------------
@@ -54,9 +63,12 @@ def org_unit_create(
     sort_order: int = 0,
     actor: User | None = None,
 ) -> OrgUnit:
-    code = code.strip()
-    if not code or OrgUnit.PATH_SEPARATOR in code:
-        raise PeopleError(_("A unit code cannot be empty or contain '/'."), field="code")
+    # Upper case only: SQLite's LIKE ignores case, so "ab" would fall inside "AB"'s subtree there.
+    code = code.strip().upper()
+    if not ORG_UNIT_CODE.fullmatch(code):
+        raise PeopleError(
+            _("A unit code is upper-case letters, digits and '-' only, e.g. X01-P03."), field="code"
+        )
     if kind not in OrgUnitKind.values:
         raise PeopleError(_("Unknown kind of unit."), field="kind")
     existing = OrgUnit.objects.filter(code=code).first()
@@ -93,6 +105,12 @@ def org_unit_update(
     active: bool | None = None,
 ) -> OrgUnit:
     """Change a unit; a new parent moves its whole subtree in one UPDATE."""
+    if parent is not _UNSET:
+        # Moves are serialised on the root unit: two moves at once could otherwise build a cycle
+        # from stale paths. The new parent is re-read under that lock.
+        OrgUnit.objects.select_for_update().filter(depth=0).order_by("pk").first()
+        if parent is not None:
+            parent = OrgUnit.objects.get(pk=parent.pk)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     changes: dict[str, Any] = {}
     for field, value in (("name", name), ("kind", kind), ("sort_order", sort_order), ("active", active)):
@@ -155,22 +173,30 @@ def officer_create(
         raise PeopleError(_("The date of joining the police must come after the birth date."))
     user = User(username=username, email=email)
     if password:
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
-    officer = Officer.objects.create(
-        user=user,
-        police_number=police_number,
-        name=name,
-        sex=sex,
-        birth_date=birth_date,
-        org_unit=org_unit,
-        joined_police_on=joined_police_on,
-        kind=kind,
-        position=position,
-        mobile=mobile,
-    )
+    try:
+        with transaction.atomic():
+            user.save()
+            officer = Officer.objects.create(
+                user=user,
+                police_number=police_number,
+                name=name,
+                sex=sex,
+                birth_date=birth_date,
+                org_unit=org_unit,
+                joined_police_on=joined_police_on,
+                kind=kind,
+                position=position,
+                mobile=mobile,
+            )
+    except IntegrityError:
+        # Created at the same moment by another import: theirs stands.
+        raise ConflictError(
+            _("Police number %(number)s is already taken.") % {"number": police_number}
+        ) from None
     audit_record(actor=actor, action=AuditAction.OFFICER_CHANGED, target=officer, detail={"op": "create"})
     return officer
 
@@ -358,7 +384,8 @@ ADMIN_GROUPS: dict[str, dict[str, list[str] | None]] = {
         "people": None,  # every permission of the app
         "auth": ["view_group"],
         "django_celery_beat": None,
-        "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog", "view_accesslog"],
+        # Unlocking goes through the audited "unlock" action on accounts, not by deleting attempts.
+        "axes": ["view_accessattempt", "view_accessfailurelog", "view_accesslog"],
         "token_blacklist": ["view_outstandingtoken", "view_blacklistedtoken"],
         # Operations of the reminder engine: see states and errors, retry; never an inbox's content.
         "notifications": ["view_reminder", "change_reminder", "view_delivery", "view_broadcast"],
@@ -394,11 +421,32 @@ def _sync_admin_access(user: User) -> None:
         user.is_staff = is_staff
 
 
+# Roles of the separation of duties: granted by a superuser (or the system), never both to one account.
+DUTY_ROLES = frozenset({Role.SYSADMIN, Role.AUDITOR})
+
+
+def role_check_grant(*, user: User, role: str, actor: User | None) -> None:
+    """Raise PeopleError when ``actor`` may not grant ``role`` to ``user`` (the admin form asks first)."""
+    if actor is not None and actor.pk == user.pk:
+        raise PeopleError(_("Nobody can grant a role to their own account."), field="user")
+    if role in DUTY_ROLES and actor is not None and not actor.is_superuser:
+        raise PeopleError(
+            _("Only a superuser grants the system administrator and auditor roles."), field="role"
+        )
+    held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if role in DUTY_ROLES and (held & DUTY_ROLES) - {role}:
+        raise PeopleError(_("One account cannot be both system administrator and auditor."), field="role")
+
+
 @transaction.atomic
 def role_assign(*, user: User, role: str, org_unit: OrgUnit, actor: User | None) -> RoleAssignment:
+    """Grant a role over a unit's subtree. ``actor=None`` is the system (seed, migrations)."""
     if role not in Role.values:
         raise PeopleError(_("Unknown role."), field="role")
     User.objects.select_for_update().filter(pk=user.pk).first()
+    if RoleAssignment.objects.filter(user=user, role=role, org_unit=org_unit).exists():
+        return RoleAssignment.objects.get(user=user, role=role, org_unit=org_unit)
+    role_check_grant(user=user, role=role, actor=actor)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
@@ -436,15 +484,50 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None) -> None:
 # --- Accounts ------------------------------------------------------------------------------------
 
 
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise PeopleError(" ".join(exc.messages), field="password") from None
+
+
 @transaction.atomic
 def account_set_password(*, user: User, password: str, actor: User | None) -> None:
-    """Set a password that has already passed the validators (the form or serializer checks them)."""
+    """Set a new password. The app's tokens issued before it stop working (they carry the old hash)."""
+    _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGED, target=user)
 
 
+def account_logged_in(*, user: User, channel: str) -> None:
+    audit_record(actor=user, action=AuditAction.LOGIN, detail={"channel": channel})
+
+
+def account_logged_out(*, user: User, channel: str) -> None:
+    audit_record(actor=user, action=AuditAction.LOGOUT, detail={"channel": channel})
+
+
+@transaction.atomic
+def account_unlock(*, user: User, actor: User | None) -> int:
+    """Lift a lock-out before its time (the person called the administrator). Returns the attempts cleared."""
+    cleared = axes_reset(username=user.username)
+    audit_record(actor=actor, action=AuditAction.ACCOUNT_UNLOCKED, target=user, detail={"cleared": cleared})
+    return cleared
+
+
 # --- Operations ----------------------------------------------------------------------------------
+
+
+def housekeeping_run(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Daily: drop expired sessions and tokens and old log-in attempts (never audit rows)."""
+    now = now or timezone.now()
+    sessions, _detail = Session.objects.filter(expire_date__lt=now).delete()
+    tokens, _detail = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    keep_attempts = now - dt.timedelta(days=settings.LOGIN_ATTEMPT_RETENTION_DAYS)
+    attempts, _detail = AccessAttempt.objects.filter(attempt_time__lt=keep_attempts).delete()
+    failures, _detail = AccessFailureLog.objects.filter(attempt_time__lt=keep_attempts).delete()
+    return {"sessions": sessions, "tokens": tokens, "attempts": attempts, "failures": failures}
 
 
 def heartbeat_record(*, queue: str, hostname: str) -> WorkerHeartbeat:

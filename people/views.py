@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from people import scope, selectors, services
+from people import permissions, scope, selectors, services
+from people.backends import account_is_locked
 from people.filters import OfficerFilter
 from people.forms import AccountPasswordChangeForm, FamilyMemberForm, LoginForm, bootstrap
 from people.models import Role
@@ -27,8 +29,26 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """A wrong current password counts as a failed log-in: guessing it here locks the account too."""
+
     form_class = AccountPasswordChangeForm
     success_url = reverse_lazy("profile")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and account_is_locked(request.user):
+            logout(request)
+            return render(request, "registration/locked_out.html", status=429)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if "old_password" in form.errors:
+            user_login_failed.send(
+                sender=__name__, credentials={"username": self.request.user.username}, request=self.request
+            )
+            if account_is_locked(self.request.user):
+                logout(self.request)
+                return render(self.request, "registration/locked_out.html", status=429)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         services.account_set_password(
@@ -49,7 +69,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "family_count": selectors.family_of(officer=officer).count() if officer else 0,
         "assignments": scope.assignments_for(user),
         "roles": roles,
-        "roster": selectors.roster_summary(viewer=user) if roles & scope.ROSTER_ROLES else None,
+        "roster": selectors.roster_summary(viewer=user) if permissions.can_see_head_counts(user) else None,
+        "can_see_roster": permissions.can_see_roster(user),
         "workers": selectors.worker_status() if Role.SYSADMIN in roles else None,
     }
     return render(request, "people/home.html", context)
@@ -121,7 +142,7 @@ def family_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def officer_list(request: HttpRequest) -> HttpResponse:
-    if not scope.has_any_role(request.user, scope.ROSTER_ROLES):
+    if not permissions.can_see_roster(request.user):
         raise PermissionDenied
     officers = OfficerFilter(
         request.GET or None, queryset=selectors.officers_visible_to(viewer=request.user), request=request

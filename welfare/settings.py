@@ -9,6 +9,7 @@ the README's configuration table.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +41,8 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+if DJANGO_ENV == "production" and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY", required=True)
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", required=True)
@@ -106,7 +109,8 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL")
+# Production never falls back to the embedded SQLite database.
+DATABASE_URL = env_str("DATABASE_URL", required=DJANGO_ENV == "production")
 if DATABASE_URL:
     try:
         DATABASES = {
@@ -184,9 +188,12 @@ AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Log-in attempt records (not the audit log) are kept this long for the lock-out and throttle rules.
+LOGIN_ATTEMPT_RETENTION_DAYS = env_int("LOGIN_ATTEMPT_RETENTION_DAYS", 30, minimum=1)
+# Failed log-ins from one address in an hour, over all accounts, before that address must wait.
+LOGIN_FAILURES_PER_ADDRESS_PER_HOUR = env_int("LOGIN_FAILURES_PER_ADDRESS_PER_HOUR", 30, minimum=5)
 
-# Audit rows are kept at least six months (MLPS); purging is a DBA task, not the app's.
-AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 186, minimum=186)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -231,6 +238,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- REST API ---------------------------------------------------------------
+API_TOKEN_THROTTLE = env_str("API_TOKEN_THROTTLE", "30/minute")
+if not re.fullmatch(r"\d+/(second|minute|hour|day)", API_TOKEN_THROTTLE):
+    raise ImproperlyConfigured(f"API_TOKEN_THROTTLE={API_TOKEN_THROTTLE!r} must look like 30/minute.")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -246,17 +256,25 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "welfare.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_THROTTLE", "30/minute")},
+    "DEFAULT_THROTTLE_RATES": {"token": API_TOKEN_THROTTLE},
+    # Throttles key on the client address the trusted proxies saw, not on a header the client writes.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The app's session follows the portal's rules: a refresh token lives 30 idle minutes (each refresh
+# rotates it), a session lasts at most JWT_SESSION_MAX_HOURS, and a password change, a lock-out or a
+# deactivated account ends it.
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30, minimum=1)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_int("JWT_REFRESH_HOURS", 12, minimum=1)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 10, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_REFRESH_MINUTES", 30, minimum=1)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    "CHECK_REVOKE_TOKEN": True,
+    "USER_AUTHENTICATION_RULE": "people.backends.may_use_tokens",
     "SIGNING_KEY": env_str("JWT_SIGNING_KEY") or SECRET_KEY,
 }
+JWT_SESSION_MAX_HOURS = env_int("JWT_SESSION_MAX_HOURS", 12, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "幸福警营 API",
     "DESCRIPTION": "REST API of the officer welfare system for the mobile app. Authenticate with a JWT "
@@ -278,7 +296,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL", required=True)
+    if DJANGO_ENV == "production"
+    else env_str("CELERY_BROKER_URL", "filesystem://")
+)
 CELERY_FILESYSTEM_ROOT = Path(env_str("CELERY_FILESYSTEM_ROOT", str(VAR_DIR / "celery")))
 if CELERY_BROKER_URL == "filesystem://":
     for sub in ("queue", "processed", "control"):
@@ -301,6 +323,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# For tasks with late acks: a worker that dies mid-task leaves the message to be delivered again.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
@@ -338,6 +362,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("REMINDER_SWEEP_SECONDS", 15, minimum=1)),
         "options": {"expires": 60},
     },
+    "housekeeping": {"task": "people.housekeeping", "schedule": crontab(hour=3, minute=15)},
     "daily-greetings": {
         "task": "notifications.schedule_daily_greetings",
         # Early in the morning; the greetings themselves are due at GREETING_HOUR.
@@ -392,18 +417,22 @@ SMS_SIGNATURE = env_str("SMS_SIGNATURE", "幸福警营")
 SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 300, minimum=20)
 
 # --- Demo data ----------------------------------------------------------------
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Jingying@2026!")
+DEFAULT_DEMO_PASSWORD = "Jingying@2026!"  # noqa: S105 - published in the README; refused in production
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
 
 # --- Privacy ----------------------------------------------------------------
 # Aggregates over fewer people than this are withheld (health, surveys).
 MIN_GROUP_SIZE = env_int("MIN_GROUP_SIZE", 5, minimum=2)
 
 # --- Logging ----------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -20,9 +20,17 @@ def test_it_gives_a_unit_admin_their_subtree_only(unit_admin, officer, outsider,
 
 
 def test_it_gives_a_city_wide_role_everybody(city, officer, outsider, unit_admin):
+    welfare = UserFactory(username="welfare")
+    RoleAssignmentFactory(user=welfare, role="welfare_office", org_unit=city)
+    assert selectors.officers_visible_to(viewer=welfare).count() == Officer.objects.count() == 3
+
+
+def test_it_gives_a_leader_head_counts_but_no_list_of_people(city, officer, outsider, unit_admin):
     leader = UserFactory(username="leader")
     RoleAssignmentFactory(user=leader, role="leader", org_unit=city)
-    assert selectors.officers_visible_to(viewer=leader).count() == Officer.objects.count() == 3
+    assert selectors.officers_visible_to(viewer=leader).count() == 0
+    summary = selectors.roster_summary(viewer=leader)
+    assert (summary["total"], summary["police"]) == (3, 3)
 
 
 def test_it_gives_a_plain_officer_no_roster(officer, outsider):

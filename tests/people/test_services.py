@@ -219,3 +219,38 @@ def test_it_keeps_one_record_when_two_requests_add_the_same_child_at_once(statio
         thread.join()
     assert FamilyMember.objects.filter(officer=owner, name="陈小雨").count() == 1
     assert len(set(results)) == 1, results  # both callers got the same record, neither an error
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_crossing_moves_at_once_cannot_build_a_cycle(city):
+    """A under B and B under A, from two admins at the same moment: one wins, the other is refused."""
+    import threading
+
+    from django.db import connection
+
+    a = services.org_unit_create(kind="county_bureau", code="A", name="A", parent=city)
+    b = services.org_unit_create(kind="county_bureau", code="B", name="B", parent=city)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def move(unit, parent):
+        try:
+            barrier.wait(timeout=5)
+            services.org_unit_update(unit=unit, parent=parent, actor=None)
+            outcomes.append("moved")
+        except Exception as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(a, b)), threading.Thread(target=move, args=(b, a))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("moved") == 1, outcomes
+    assert any(isinstance(outcome, DomainError) for outcome in outcomes), outcomes
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert {a.path, b.path} in ({"/C/A/", "/C/A/B/"}, {"/C/B/", "/C/B/A/"})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from people.demo import DEMO_ACCOUNTS, SCALES, seed_demo
@@ -19,8 +22,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the database already has org units."
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed a production database anyway (a training system); DEMO_PASSWORD must be set.",
+        )
 
-    def handle(self, *args, scale: str, if_empty: bool, **options):
+    def handle(self, *args, scale: str, if_empty: bool, allow_production: bool, **options):
+        if settings.PRODUCTION:
+            # Demo accounts include a system administrator: never with a published password.
+            if not allow_production:
+                raise CommandError("Refusing to seed demo accounts in production (use --allow-production).")
+            own_password = (
+                os.environ.get("DEMO_PASSWORD") and settings.DEMO_PASSWORD != settings.DEFAULT_DEMO_PASSWORD
+            )
+            if not own_password:
+                raise CommandError("Set DEMO_PASSWORD to a password of your own to seed in production.")
+        try:
+            validate_password(settings.DEMO_PASSWORD)
+        except ValidationError as exc:
+            raise CommandError(f"DEMO_PASSWORD is too weak: {' '.join(exc.messages)}") from exc
         if if_empty and OrgUnit.objects.exists():
             self.stdout.write("The database already has data; not seeding.")
             return
