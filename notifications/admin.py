@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications import selectors, services
+from notifications.kinds import KINDS
 from notifications.models import Broadcast, Delivery, Reminder, ReminderState
 
 
@@ -26,7 +27,7 @@ class ReminderAdmin(admin.ModelAdmin):
     change_list_template = "admin/notifications/reminder/change_list.html"
     list_display = [
         "id",
-        "kind",
+        "kind_label",
         "recipient",
         "state",
         "due_at",
@@ -50,6 +51,11 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj: Reminder) -> str:
+        kind = KINDS.get(obj.kind)
+        return str(kind.label) if kind else obj.kind
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: Reminder) -> str:
