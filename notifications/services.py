@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,13 +179,14 @@ def reminders_claim_due(
 # --- Delivering ------------------------------------------------------------------------------------
 
 
-def channels_for(user: User, kind: ReminderKind) -> list[str]:
+def _channels(preference: ChannelPreference | None, kind: ReminderKind) -> list[str]:
     """In-app always; e-mail and SMS as the person chose for this kind, else the kind's default."""
-    chosen = ChannelPreference.objects.filter(user=user, kind=kind.code).first()
-    extra = {Channel.EMAIL: chosen.email, Channel.SMS: chosen.sms} if chosen else None
     result = [Channel.IN_APP.value]
     for channel in (Channel.EMAIL, Channel.SMS):
-        wanted = extra[channel] if extra is not None else channel.value in kind.default_channels
+        if preference is not None:
+            wanted = preference.email if channel == Channel.EMAIL else preference.sms
+        else:
+            wanted = channel.value in kind.default_channels
         if wanted:
             result.append(channel.value)
     return result
@@ -261,63 +262,137 @@ def _send_one(*, delivery_id: int, reminder: Reminder, rendered: Rendered, now: 
         delivery.save()
 
 
-def reminder_deliver(*, reminder_id: int, claim_token: str, now: dt.datetime | None = None) -> str:
-    """Deliver one claimed reminder on each of its channels. Safe to run twice; returns the new state."""
+def reminders_deliver(
+    *, reminder_ids: list[int], claim_token: str, now: dt.datetime | None = None
+) -> dict[int, str]:
+    """Deliver a batch of claimed reminders on each of their channels; returns each one's new state.
+
+    A batch costs a handful of transactions, not a few per reminder: take the batch, send every
+    in-app message at once, send e-mail and SMS one by one, settle the states. Safe to run twice:
+    what is no longer claimed with ``claim_token`` answers "not-mine" and is left alone.
+    """
     now = now or timezone.now()
+    outcome: dict[int, str] = dict.fromkeys(reminder_ids, "not-mine")
+    mine = Q(state=ReminderState.SENDING, claim_token=claim_token)
+
+    # 1. Take the batch: what is still ours, what has expired, which channels each one uses.
     with transaction.atomic():
-        reminder = (
+        reminders = list(
             Reminder.objects.select_for_update(of=("self",))
             .select_related("recipient")
-            .filter(pk=reminder_id)
-            .first()
+            .filter(mine, pk__in=reminder_ids)
+            .order_by("id")
         )
-        if (
-            reminder is None
-            or reminder.state != ReminderState.SENDING
-            or str(reminder.claim_token) != claim_token
-        ):
-            return "not-mine"  # finished, cancelled, or claimed again by someone else
-        kind = KINDS.get(reminder.kind)
-        started = reminder.deliveries.exists()
-        if kind is None or not reminder.recipient.is_active:
-            reason = "unknown kind" if kind is None else "recipient account is inactive"
-            _finish(reminder, ReminderState.CANCELLED if kind else ReminderState.FAILED, now, reason)
-            return reminder.state
-        if not started and now > reminder.due_at + kind.expiry:
-            _finish(reminder, ReminderState.EXPIRED, now, "")
-            return reminder.state
-        if not started:
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(reminder=reminder, channel=channel)
-                    for channel in channels_for(reminder.recipient, kind)
-                ],
-                ignore_conflicts=True,
-            )
-    rendered = kind.render(reminder.payload)
-    for delivery_id in reminder.deliveries.order_by("id").values_list("id", flat=True):
-        _send_one(delivery_id=delivery_id, reminder=reminder, rendered=rendered, now=now)
+        started = set(
+            Delivery.objects.filter(reminder__in=reminders).values_list("reminder_id", flat=True).distinct()
+        )
+        chosen = {
+            (pref.user_id, pref.kind): pref
+            for pref in ChannelPreference.objects.filter(user_id__in={r.recipient_id for r in reminders})
+        }
+        live: dict[int, Reminder] = {}
+        new_deliveries: list[Delivery] = []
+        for reminder in reminders:
+            kind = KINDS.get(reminder.kind)
+            if kind is None:
+                _finish(reminder, ReminderState.FAILED, now, "unknown kind")
+            elif not reminder.recipient.is_active:
+                _finish(reminder, ReminderState.CANCELLED, now, "recipient account is inactive")
+            elif reminder.pk not in started and now > reminder.due_at + kind.expiry:
+                _finish(reminder, ReminderState.EXPIRED, now, "")
+            else:
+                live[reminder.pk] = reminder
+                if reminder.pk not in started:
+                    preference = chosen.get((reminder.recipient_id, kind.code))
+                    new_deliveries += [
+                        Delivery(reminder=reminder, channel=channel)
+                        for channel in _channels(preference, kind)
+                    ]
+            outcome[reminder.pk] = reminder.state
+        Delivery.objects.bulk_create(new_deliveries, ignore_conflicts=True)
+    if not live:
+        return outcome
+    rendered = {pk: KINDS[reminder.kind].render(reminder.payload) for pk, reminder in live.items()}
+
+    # 2. In-app, all at once: the inbox rows and the deliveries' "sent" commit together (exactly once).
     with transaction.atomic():
-        reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
-        if reminder.state != ReminderState.SENDING or str(reminder.claim_token) != claim_token:
-            return reminder.state
-        pending = reminder.deliveries.exclude(state__in=Delivery.FINAL_STATES)
-        if pending.exists():
-            # Quiet hours or a retry: back to the schedule for the earliest of them.
-            reminder.state = ReminderState.SCHEDULED
-            reminder.next_attempt_at = pending.aggregate(at=Min("next_attempt_at"))["at"] or now
-            reminder.claim_token = reminder.claimed_at = None
-            reminder.last_error = "; ".join(e for e in pending.values_list("last_error", flat=True) if e)[
-                :2000
-            ]
-            reminder.save()
-            return reminder.state
-        failed = list(
-            reminder.deliveries.filter(state=DeliveryState.FAILED).values_list("channel", "last_error")
+        in_app = list(
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(reminder__in=Reminder.objects.filter(mine, pk__in=live), channel=Channel.IN_APP)
+            .exclude(state__in=Delivery.FINAL_STATES)
         )
-        error = "; ".join(f"{channel}: {message}" for channel, message in failed)
-        _finish(reminder, ReminderState.FAILED if failed else ReminderState.SENT, now, error)
-        return reminder.state
+        if in_app:
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient_id=live[delivery.reminder_id].recipient_id,
+                        kind=live[delivery.reminder_id].kind,
+                        title=rendered[delivery.reminder_id].title[:200],
+                        body=rendered[delivery.reminder_id].body,
+                        link=rendered[delivery.reminder_id].link[:300],
+                        reminder_id=delivery.reminder_id,
+                    )
+                    for delivery in in_app
+                ]
+            )
+            Delivery.objects.filter(pk__in=[delivery.pk for delivery in in_app]).update(
+                state=DeliveryState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+            )
+
+    # 3. E-mail and SMS leave this system: one at a time, each under its own row lock.
+    outside = (
+        Delivery.objects.filter(reminder_id__in=live)
+        .exclude(channel=Channel.IN_APP)
+        .exclude(state__in=Delivery.FINAL_STATES)
+        .order_by("id")
+        .values_list("id", "reminder_id")
+    )
+    for delivery_id, reminder_id in outside:
+        _send_one(
+            delivery_id=delivery_id, reminder=live[reminder_id], rendered=rendered[reminder_id], now=now
+        )
+
+    # 4. Settle each reminder: sent, failed, or back on the schedule for a retry or the morning.
+    with transaction.atomic():
+        settling = list(Reminder.objects.select_for_update().filter(mine, pk__in=live))
+        by_reminder: dict[int, list[Delivery]] = {reminder.pk: [] for reminder in settling}
+        for delivery in Delivery.objects.filter(reminder_id__in=by_reminder).only(
+            "reminder_id", "channel", "state", "next_attempt_at", "last_error"
+        ):
+            by_reminder[delivery.reminder_id].append(delivery)
+        sent: list[int] = []
+        for reminder in settling:
+            deliveries = by_reminder[reminder.pk]
+            pending = [d for d in deliveries if d.state not in Delivery.FINAL_STATES]
+            failed = [d for d in deliveries if d.state == DeliveryState.FAILED]
+            if pending:
+                reminder.state = ReminderState.SCHEDULED
+                reminder.next_attempt_at = min(d.next_attempt_at or now for d in pending)
+                reminder.claim_token = reminder.claimed_at = None
+                reminder.last_error = "; ".join(d.last_error for d in pending if d.last_error)[:2000]
+                reminder.save(
+                    update_fields=["state", "next_attempt_at", "claim_token", "claimed_at", "last_error"]
+                )
+            elif failed:
+                _finish(
+                    reminder,
+                    ReminderState.FAILED,
+                    now,
+                    "; ".join(f"{d.channel}: {d.last_error}" for d in failed),
+                )
+            else:
+                sent.append(reminder.pk)
+                reminder.state = ReminderState.SENT
+            outcome[reminder.pk] = reminder.state
+        Reminder.objects.filter(pk__in=sent).update(
+            state=ReminderState.SENT, finished_at=now, last_error="", claim_token=None
+        )
+    return outcome
+
+
+def reminder_deliver(*, reminder_id: int, claim_token: str, now: dt.datetime | None = None) -> str:
+    """Deliver one claimed reminder (a batch of one); returns its new state or "not-mine"."""
+    return reminders_deliver(reminder_ids=[reminder_id], claim_token=claim_token, now=now)[reminder_id]
 
 
 def _finish(reminder: Reminder, state: str, now: dt.datetime, error: str) -> None:

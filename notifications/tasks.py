@@ -50,8 +50,7 @@ def sweep_due_reminders() -> int:
 def deliver_reminders(reminder_ids: list[int], claim_token: str) -> dict[str, int]:
     """Deliver claimed reminders; run again after a crash, it sends nothing twice."""
     outcome: dict[str, int] = {}
-    for reminder_id in reminder_ids:
-        state = services.reminder_deliver(reminder_id=reminder_id, claim_token=claim_token)
+    for state in services.reminders_deliver(reminder_ids=reminder_ids, claim_token=claim_token).values():
         outcome[state] = outcome.get(state, 0) + 1
     return outcome
 

@@ -322,3 +322,38 @@ def test_the_http_gateway_posts_json_with_the_key_and_reports_failures(settings,
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/nothing-listens-here"
     with pytest.raises(sms.SmsError, match="unreachable"):
         backend.send(mobile="13800001111", text="x")
+
+
+def test_a_batch_settles_each_reminder_on_its_own(person, station, settings):
+    other = OfficerFactory(org_unit=station).user
+    services.preference_set(user=person, kind="birthday", email=False, sms=True)
+    waiting = schedule(person, key="sms-at-night", due=at(23, 30))
+    expired = schedule(other, key="old", due=at(9, day=1))
+    plain = schedule(other, key="plain", due=at(23, 0))
+    gone = schedule(
+        OfficerFactory(org_unit=station, inactive=True, user__is_active=False).user, key="gone", due=at(23)
+    )
+    token, ids = services.reminders_claim_due(now=at(23, 31))
+    outcome = services.reminders_deliver(reminder_ids=ids + [999_999], claim_token=token, now=at(23, 31))
+    assert outcome == {
+        waiting.pk: "scheduled",
+        expired.pk: "expired",
+        plain.pk: "sent",
+        gone.pk: "cancelled",
+        999_999: "not-mine",
+    }
+    assert Notification.objects.filter(reminder__in=[waiting, plain]).count() == 2
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_a_batch_costs_the_same_queries_whatever_its_size(station, size, django_assert_num_queries):
+    users = [OfficerFactory(org_unit=station).user for _ in range(size)]
+    for n, user in enumerate(users):
+        schedule(user, key=f"b{n}", kind="broadcast")
+    token, ids = services.reminders_claim_due(now=at(9))
+    # Take: lock the batch, started deliveries, preferences, insert deliveries.
+    # In-app: lock deliveries, insert inbox rows, mark sent. Outside channels: one query finds none.
+    # Settle: lock, deliveries, mark sent. Plus a savepoint and release around each of the three.
+    with django_assert_num_queries(17):
+        services.reminders_deliver(reminder_ids=ids, claim_token=token, now=at(9))
+    assert Notification.objects.count() == size
