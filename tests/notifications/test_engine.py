@@ -334,7 +334,7 @@ def test_a_batch_settles_each_reminder_on_its_own(person, station, settings):
         OfficerFactory(org_unit=station, inactive=True, user__is_active=False).user, key="gone", due=at(23)
     )
     token, ids = services.reminders_claim_due(now=at(23, 31))
-    outcome = services.reminders_deliver(reminder_ids=ids + [999_999], claim_token=token, now=at(23, 31))
+    outcome = services.reminders_deliver(reminder_ids=[*ids, 999_999], claim_token=token, now=at(23, 31))
     assert outcome == {
         waiting.pk: "scheduled",
         expired.pk: "expired",
