@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     FAMILY_CHANGED = "family_changed", _("family member changed")
     SENSITIVE_READ = "sensitive_read", _("sensitive record read")
     BROADCAST_SENT = "broadcast_sent", _("message sent to a unit")
+    BROADCAST_CANCELLED = "broadcast_cancelled", _("message to a unit cancelled")
     REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
 
 

@@ -146,6 +146,7 @@ def server_env() -> dict[str, str]:
         # Required in production. Tasks the benchmark's requests might enqueue stay in the process: no
         # worker elsewhere picks up jobs about rows of the benchmark database.
         CELERY_BROKER_URL="memory://",
+        SMS_BACKEND="notifications.sms.ConsoleBackend",  # required in production; nothing is sent here
         # Throttles only the token endpoints: every benchmark logs in, and 30/minute must not refuse them.
         API_TOKEN_THROTTLE="100000/minute",
     )

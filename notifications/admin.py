@@ -36,15 +36,22 @@ class ReminderAdmin(admin.ModelAdmin):
         "short_error",
     ]
     list_filter = ["state", "kind"]
-    search_fields = ["recipient__username", "recipient__officer__name", "dedupe_key", "subject"]
+    search_fields = ["recipient__username", "recipient__officer__name", "subject"]
     list_select_related = ["recipient"]
     date_hierarchy = "due_at"
     inlines = [DeliveryInline]
     actions = ["retry"]
     show_full_result_count = False
 
+    # The payload is the message's content (later: health follow-ups, children's awards): operations see
+    # kinds, people, states, times and errors, never what was said.
+    exclude = ["payload"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields if field.name != "payload"]
+
+    def save_model(self, request, obj, form, change):
+        pass  # read-only: the change permission exists for the retry action, not for editing
 
     def has_add_permission(self, request) -> bool:
         return False  # features schedule reminders through the service

@@ -146,6 +146,7 @@ class Reminder(models.Model):
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    claims = models.PositiveSmallIntegerField(_("times claimed"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -207,6 +208,7 @@ class BroadcastState(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
     DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class Broadcast(models.Model):

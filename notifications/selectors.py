@@ -36,11 +36,29 @@ def reminder_counts() -> dict[str, int]:
     return counts
 
 
-def broadcast_progress(*, broadcast: Broadcast) -> dict[str, int]:
-    delivered = Reminder.objects.filter(subject=broadcast.subject, state=ReminderState.SENT).count()
+FINAL_REMINDER_STATES = frozenset(
+    {ReminderState.SENT, ReminderState.FAILED, ReminderState.EXPIRED, ReminderState.CANCELLED}
+)
+
+
+def broadcast_progress(*, broadcast: Broadcast) -> dict:
+    """How far a broadcast has got: one grouped query over its reminders."""
+    states = dict(
+        Reminder.objects.filter(subject=broadcast.subject)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    delivered = states.get(ReminderState.SENT, 0)
+    settled = sum(n for state, n in states.items() if state in FINAL_REMINDER_STATES)
+    finished = broadcast.state in ("done", "cancelled") and settled >= broadcast.scheduled
     return {
         "total": broadcast.total,
         "scheduled": broadcast.scheduled,
         "delivered": delivered,
-        "percent": round(100 * delivered / broadcast.total) if broadcast.total else 100,
+        "failed": states.get(ReminderState.FAILED, 0) + states.get(ReminderState.EXPIRED, 0),
+        "cancelled": states.get(ReminderState.CANCELLED, 0),
+        "waiting": broadcast.scheduled - settled,
+        "finished": finished,
+        "percent": round(100 * settled / broadcast.total) if broadcast.total else 100,
     }

@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.mail import BadHeaderError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -62,6 +64,21 @@ def _kind(code: str) -> ReminderKind:
         raise NotificationError(_("Unknown kind of reminder: %(kind)s") % {"kind": code}) from None
 
 
+def _render(kind: ReminderKind, payload: Any) -> Rendered:
+    """Render, or raise NotificationError: a payload the kind cannot render is refused when scheduled."""
+    try:
+        if not isinstance(payload, dict):
+            raise TypeError("the payload must be an object")
+        rendered = kind.render(payload)
+    except Exception as exc:
+        raise NotificationError(
+            _("This reminder cannot be rendered: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from None
+    if rendered.link and (not rendered.link.startswith("/") or rendered.link.startswith("//")):
+        raise NotificationError(_("A reminder's link must be a path on this site."))
+    return rendered
+
+
 def reminder_schedule(
     *,
     recipient: User,
@@ -71,10 +88,17 @@ def reminder_schedule(
     payload: dict[str, Any] | None = None,
     subject: str = "",
 ) -> Reminder:
-    """Schedule a reminder; the same ``dedupe_key`` again returns the first one and changes nothing."""
-    _kind(kind)
+    """Schedule a reminder; the same ``dedupe_key`` again returns the first one and changes nothing.
+
+    One exception: a reminder that was cancelled before anything was sent comes back to life with
+    the new time and payload (a sign-up withdrawn and made again).
+    """
+    payload = payload or {}
+    _render(_kind(kind), payload)
     existing = Reminder.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
+        if existing.state == ReminderState.CANCELLED:
+            return _revive(existing, due_at=due_at, payload=payload, subject=subject)
         return existing
     try:
         with transaction.atomic():
@@ -84,12 +108,28 @@ def reminder_schedule(
                 due_at=due_at,
                 next_attempt_at=due_at,
                 dedupe_key=dedupe_key,
-                payload=payload or {},
+                payload=payload,
                 subject=subject,
             )
     except IntegrityError:
         # Scheduled at the same moment by someone else: theirs stands.
         return Reminder.objects.get(dedupe_key=dedupe_key)
+
+
+@transaction.atomic
+def _revive(reminder: Reminder, *, due_at: dt.datetime, payload: dict[str, Any], subject: str) -> Reminder:
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if (
+        reminder.state != ReminderState.CANCELLED
+        or reminder.deliveries.filter(state=DeliveryState.SENT).exists()
+    ):
+        return reminder  # something already went out: a new key is needed for a new message
+    reminder.deliveries.all().delete()
+    reminder.state, reminder.due_at, reminder.next_attempt_at = ReminderState.SCHEDULED, due_at, due_at
+    reminder.payload, reminder.subject = payload, subject or reminder.subject
+    reminder.finished_at, reminder.last_error, reminder.claims = None, "", 0
+    reminder.save()
+    return reminder
 
 
 @dataclass(frozen=True)
@@ -105,8 +145,8 @@ class ReminderSpec:
 def reminders_schedule_many(*, specs: Iterable[ReminderSpec], batch_size: int = 1000) -> int:
     """Bulk version for rules and broadcasts: keys already scheduled are skipped; returns how many are new."""
     specs = list(specs)
-    for code in {spec.kind for spec in specs}:
-        _kind(code)
+    for spec in specs:
+        _render(_kind(spec.kind), spec.payload)
     keys = [spec.dedupe_key for spec in specs]
     before = Reminder.objects.filter(dedupe_key__in=keys).count()
     Reminder.objects.bulk_create(
@@ -132,9 +172,20 @@ def reminders_cancel(*, subject: str) -> int:
     """Cancel what is still to be sent about ``subject`` (a sign-up that was withdrawn, say)."""
     if not subject:
         return 0
-    return Reminder.objects.filter(
-        subject=subject, state__in=[ReminderState.SCHEDULED, ReminderState.SENDING]
-    ).update(state=ReminderState.CANCELLED, finished_at=timezone.now(), claim_token=None)
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update()
+            .filter(subject=subject, state__in=[ReminderState.SCHEDULED, ReminderState.SENDING])
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        # What has not gone out yet never will; a delivery being sent right now holds its row lock.
+        Delivery.objects.filter(reminder_id__in=ids).exclude(state__in=Delivery.FINAL_STATES).update(
+            state=DeliveryState.SKIPPED, last_error="cancelled"
+        )
+        return Reminder.objects.filter(pk__in=ids).update(
+            state=ReminderState.CANCELLED, finished_at=timezone.now(), claim_token=None
+        )
 
 
 # --- Claiming --------------------------------------------------------------------------------------
@@ -169,7 +220,7 @@ def reminders_claim_due(
         if not ids:
             return str(token), []
         Reminder.objects.filter(pk__in=ids, state=ReminderState.SCHEDULED).update(
-            state=ReminderState.SENDING, claimed_at=now, claim_token=token
+            state=ReminderState.SENDING, claimed_at=now, claim_token=token, claims=F("claims") + 1
         )
     return str(token), list(
         Reminder.objects.filter(claim_token=token).order_by("id").values_list("id", flat=True)
@@ -207,7 +258,7 @@ def quiet_until(*, user: User, now: dt.datetime) -> dt.datetime | None:
     inside = (start <= t < end) if start < end else (t >= start or t < end)
     if not inside:
         return None
-    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    end_today = local.replace(hour=end.hour, minute=end.minute, second=end.second, microsecond=0)
     return end_today if end_today > local else end_today + dt.timedelta(days=1)
 
 
@@ -216,8 +267,21 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.REMINDER_RETRY_MAX_SECONDS))
 
 
-def _send_one(*, delivery_id: int, reminder: Reminder, rendered: Rendered, now: dt.datetime) -> None:
+# Errors that will not go away by trying again: the channel fails at once.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (BadHeaderError, ValueError, TypeError)
+
+
+def _send_one(
+    *, delivery_id: int, reminder: Reminder, rendered: Rendered, claim_token: str, now: dt.datetime
+) -> None:
+    """Send one e-mail or SMS delivery under its row lock, if the reminder is still ours."""
     with transaction.atomic():
+        # Reminder before delivery, like every other path: a cancel in between wins, nothing goes out.
+        still_mine = Reminder.objects.select_for_update().filter(
+            pk=reminder.pk, state=ReminderState.SENDING, claim_token=claim_token
+        )
+        if not still_mine.exists():
+            return
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.state in Delivery.FINAL_STATES:
             return
@@ -231,32 +295,22 @@ def _send_one(*, delivery_id: int, reminder: Reminder, rendered: Rendered, now: 
                 return
         delivery.attempts += 1
         try:
-            with transaction.atomic():
-                if delivery.channel == Channel.IN_APP:
-                    Notification.objects.create(
-                        recipient=reminder.recipient,
-                        kind=reminder.kind,
-                        title=rendered.title[:200],
-                        body=rendered.body,
-                        link=rendered.link[:300],
-                        reminder=reminder,
-                    )
-                elif delivery.channel == Channel.EMAIL:
-                    channels.send_email(user=reminder.recipient, rendered=rendered)
-                else:
-                    channels.send_sms(user=reminder.recipient, rendered=rendered)
+            if delivery.channel == Channel.EMAIL:
+                channels.send_email(user=reminder.recipient, rendered=rendered)
+            else:
+                channels.send_sms(user=reminder.recipient, rendered=rendered)
+        except SoftTimeLimitExceeded:
+            raise  # the task is out of time: stop here, the lease brings the rest back
         except channels.SkipChannel as exc:
             delivery.state, delivery.last_error = DeliveryState.SKIPPED, str(exc)
         except Exception as exc:
             logger.warning("reminder %s: %s delivery failed: %s", reminder.pk, delivery.channel, exc)
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            if isinstance(exc, PERMANENT_ERRORS) or delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
                 delivery.state = DeliveryState.FAILED
             else:
-                delivery.state, delivery.next_attempt_at = (
-                    DeliveryState.WAITING,
-                    now + _backoff(delivery.attempts),
-                )
+                delivery.state = DeliveryState.WAITING
+                delivery.next_attempt_at = now + _backoff(delivery.attempts)
         else:
             delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
         delivery.save()
@@ -269,7 +323,8 @@ def reminders_deliver(
 
     A batch costs a handful of transactions, not a few per reminder: take the batch, send every
     in-app message at once, send e-mail and SMS one by one, settle the states. Safe to run twice:
-    what is no longer claimed with ``claim_token`` answers "not-mine" and is left alone.
+    what is no longer claimed with ``claim_token`` answers "not-mine" and is left alone. One bad
+    reminder fails alone; the others in its batch go out.
     """
     now = now or timezone.now()
     outcome: dict[int, str] = dict.fromkeys(reminder_ids, "not-mine")
@@ -291,70 +346,101 @@ def reminders_deliver(
             for pref in ChannelPreference.objects.filter(user_id__in={r.recipient_id for r in reminders})
         }
         live: dict[int, Reminder] = {}
+        rendered: dict[int, Rendered] = {}
         new_deliveries: list[Delivery] = []
+        expired_started: list[int] = []
         for reminder in reminders:
             kind = KINDS.get(reminder.kind)
             if kind is None:
                 _finish(reminder, ReminderState.FAILED, now, "unknown kind")
+            elif reminder.claims > settings.REMINDER_MAX_CLAIMS:
+                # Claimed again and again, never finished: something about it kills its worker.
+                _finish(
+                    reminder, ReminderState.FAILED, now, f"not finished after {reminder.claims - 1} claims"
+                )
             elif not reminder.recipient.is_active:
                 _finish(reminder, ReminderState.CANCELLED, now, "recipient account is inactive")
-            elif reminder.pk not in started and now > reminder.due_at + kind.expiry:
-                _finish(reminder, ReminderState.EXPIRED, now, "")
+            elif now > reminder.due_at + kind.expiry:
+                if reminder.pk in started:
+                    expired_started.append(reminder.pk)  # what went out stays; the rest is too late
+                else:
+                    _finish(reminder, ReminderState.EXPIRED, now, "")
             else:
-                live[reminder.pk] = reminder
-                if reminder.pk not in started:
-                    preference = chosen.get((reminder.recipient_id, kind.code))
-                    new_deliveries += [
-                        Delivery(reminder=reminder, channel=channel)
-                        for channel in _channels(preference, kind)
-                    ]
+                try:
+                    rendered[reminder.pk] = _render(kind, reminder.payload)
+                except NotificationError as exc:
+                    _finish(reminder, ReminderState.FAILED, now, exc.message)
+                else:
+                    live[reminder.pk] = reminder
+                    if reminder.pk not in started:
+                        preference = chosen.get((reminder.recipient_id, kind.code))
+                        new_deliveries += [
+                            Delivery(reminder=reminder, channel=channel)
+                            for channel in _channels(preference, kind)
+                        ]
             outcome[reminder.pk] = reminder.state
         Delivery.objects.bulk_create(new_deliveries, ignore_conflicts=True)
-    if not live:
-        return outcome
-    rendered = {pk: KINDS[reminder.kind].render(reminder.payload) for pk, reminder in live.items()}
+        if expired_started:
+            Delivery.objects.filter(reminder_id__in=expired_started).exclude(
+                state__in=Delivery.FINAL_STATES
+            ).update(state=DeliveryState.SKIPPED, last_error="expired")
+            live.update({reminder.pk: reminder for reminder in reminders if reminder.pk in expired_started})
 
     # 2. In-app, all at once: the inbox rows and the deliveries' "sent" commit together (exactly once).
-    with transaction.atomic():
-        in_app = list(
-            Delivery.objects.select_for_update(of=("self",))
-            .filter(reminder__in=Reminder.objects.filter(mine, pk__in=live), channel=Channel.IN_APP)
+    if rendered:
+        with transaction.atomic():
+            ours = list(
+                Reminder.objects.select_for_update()
+                .filter(mine, pk__in=rendered)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            in_app = list(
+                Delivery.objects.select_for_update()
+                .filter(reminder_id__in=ours, channel=Channel.IN_APP)
+                .exclude(state__in=Delivery.FINAL_STATES)
+                .order_by("id")
+            )
+            if in_app:
+                Notification.objects.bulk_create(
+                    [
+                        Notification(
+                            recipient_id=live[delivery.reminder_id].recipient_id,
+                            kind=live[delivery.reminder_id].kind,
+                            title=rendered[delivery.reminder_id].title[:200],
+                            body=rendered[delivery.reminder_id].body,
+                            link=rendered[delivery.reminder_id].link[:300],
+                            reminder_id=delivery.reminder_id,
+                        )
+                        for delivery in in_app
+                    ]
+                )
+                Delivery.objects.filter(pk__in=[delivery.pk for delivery in in_app]).update(
+                    state=DeliveryState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+                )
+
+        # 3. E-mail and SMS leave this system: one at a time, each under its row locks.
+        outside = (
+            Delivery.objects.filter(reminder_id__in=rendered)
+            .exclude(channel=Channel.IN_APP)
             .exclude(state__in=Delivery.FINAL_STATES)
+            .order_by("id")
+            .values_list("id", "reminder_id")
         )
-        if in_app:
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        recipient_id=live[delivery.reminder_id].recipient_id,
-                        kind=live[delivery.reminder_id].kind,
-                        title=rendered[delivery.reminder_id].title[:200],
-                        body=rendered[delivery.reminder_id].body,
-                        link=rendered[delivery.reminder_id].link[:300],
-                        reminder_id=delivery.reminder_id,
-                    )
-                    for delivery in in_app
-                ]
-            )
-            Delivery.objects.filter(pk__in=[delivery.pk for delivery in in_app]).update(
-                state=DeliveryState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+        for delivery_id, reminder_id in outside:
+            _send_one(
+                delivery_id=delivery_id,
+                reminder=live[reminder_id],
+                rendered=rendered[reminder_id],
+                claim_token=claim_token,
+                now=now,
             )
 
-    # 3. E-mail and SMS leave this system: one at a time, each under its own row lock.
-    outside = (
-        Delivery.objects.filter(reminder_id__in=live)
-        .exclude(channel=Channel.IN_APP)
-        .exclude(state__in=Delivery.FINAL_STATES)
-        .order_by("id")
-        .values_list("id", "reminder_id")
-    )
-    for delivery_id, reminder_id in outside:
-        _send_one(
-            delivery_id=delivery_id, reminder=live[reminder_id], rendered=rendered[reminder_id], now=now
-        )
-
-    # 4. Settle each reminder: sent, failed, or back on the schedule for a retry or the morning.
+    # 4. Settle each reminder: sent, failed, expired, or back on the schedule for a retry or the morning.
+    if not live:
+        return outcome
     with transaction.atomic():
-        settling = list(Reminder.objects.select_for_update().filter(mine, pk__in=live))
+        settling = list(Reminder.objects.select_for_update().filter(mine, pk__in=live).order_by("id"))
         by_reminder: dict[int, list[Delivery]] = {reminder.pk: [] for reminder in settling}
         for delivery in Delivery.objects.filter(reminder_id__in=by_reminder).only(
             "reminder_id", "channel", "state", "next_attempt_at", "last_error"
@@ -380,6 +466,10 @@ def reminders_deliver(
                     now,
                     "; ".join(f"{d.channel}: {d.last_error}" for d in failed),
                 )
+            elif (
+                not any(d.state == DeliveryState.SENT for d in deliveries) and reminder.pk in expired_started
+            ):
+                _finish(reminder, ReminderState.EXPIRED, now, "")
             else:
                 sent.append(reminder.pk)
                 reminder.state = ReminderState.SENT
@@ -387,6 +477,8 @@ def reminders_deliver(
         Reminder.objects.filter(pk__in=sent).update(
             state=ReminderState.SENT, finished_at=now, last_error="", claim_token=None
         )
+        for pk in set(live) - set(by_reminder):
+            outcome[pk] = "not-mine"  # cancelled or taken back while this batch was running
     return outcome
 
 
@@ -410,8 +502,10 @@ def reminder_retry(*, reminder: Reminder, actor: User | None) -> Reminder:
     reminder.deliveries.filter(state=DeliveryState.FAILED).update(
         state=DeliveryState.PENDING, attempts=0, next_attempt_at=None, last_error=""
     )
-    reminder.state, reminder.next_attempt_at = ReminderState.SCHEDULED, timezone.now()
-    reminder.finished_at, reminder.last_error = None, ""
+    # "Send it now": a fresh due time, so the kind's expiry counts from the retry.
+    now = timezone.now()
+    reminder.state, reminder.due_at, reminder.next_attempt_at = ReminderState.SCHEDULED, now, now
+    reminder.finished_at, reminder.last_error, reminder.claims = None, "", 0
     reminder.save()
     audit_record(actor=actor, action=AuditAction.REMINDER_RETRIED, target=reminder)
     return reminder
@@ -507,20 +601,25 @@ def broadcast_create(
     *, sender: User, org_unit: OrgUnit, title: str, body: str, request_token: uuid.UUID
 ) -> Broadcast:
     """Record a confirmed broadcast; the same confirm form sent twice returns the first one."""
-    title, body = title.strip(), body.strip()
+    title, body = " ".join(title.split()), body.strip()  # one line: it becomes an e-mail subject
     if not title or not body:
         raise NotificationError(_("A message needs a title and a text."))
     existing = Broadcast.objects.filter(request_token=request_token).first()
     if existing is not None:
         return existing
-    broadcast = Broadcast.objects.create(
-        sender=sender,
-        org_unit=org_unit,
-        title=title[:200],
-        body=body,
-        request_token=request_token,
-        total=broadcast_recipients(org_unit=org_unit).count(),
-    )
+    try:
+        with transaction.atomic():
+            broadcast = Broadcast.objects.create(
+                sender=sender,
+                org_unit=org_unit,
+                title=title[:200],
+                body=body,
+                request_token=request_token,
+                total=broadcast_recipients(org_unit=org_unit).count(),
+            )
+    except IntegrityError:
+        # The same confirmation sent twice at the same moment (a double click): the first one stands.
+        return Broadcast.objects.get(request_token=request_token)
     audit_record(
         actor=sender,
         action=AuditAction.BROADCAST_SENT,
@@ -530,15 +629,38 @@ def broadcast_create(
     return broadcast
 
 
-def broadcasts_stalled(*, now: dt.datetime | None = None) -> list[int]:
-    """Broadcasts not finished and not touched for a while: their task was lost, start it again."""
+def broadcasts_stalled(*, now: dt.datetime | None = None, mark: bool = False) -> list[int]:
+    """Broadcasts not finished and not touched for a while: their task was lost, start it again.
+
+    With ``mark`` they are touched, so a restart waiting in a busy queue is not sent again each sweep.
+    """
     now = now or timezone.now()
     quiet_for = dt.timedelta(seconds=settings.BROADCAST_STALL_SECONDS)
-    return list(
-        Broadcast.objects.exclude(state=BroadcastState.DONE)
-        .filter(updated_at__lt=now - quiet_for)
-        .values_list("id", flat=True)
+    with transaction.atomic():
+        stalled = list(
+            Broadcast.objects.select_for_update(skip_locked=True)
+            .exclude(state__in=[BroadcastState.DONE, BroadcastState.CANCELLED])
+            .filter(updated_at__lt=now - quiet_for)
+            .values_list("id", flat=True)
+        )
+        if mark and stalled:
+            Broadcast.objects.filter(pk__in=stalled).update(updated_at=now)
+    return stalled
+
+
+@transaction.atomic
+def broadcast_cancel(*, broadcast: Broadcast, actor: User) -> int:
+    """Stop a broadcast: nobody who has not got it yet will. Returns how many reminders were cancelled."""
+    broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+    if broadcast.state == BroadcastState.CANCELLED:
+        return 0
+    broadcast.state, broadcast.finished_at = BroadcastState.CANCELLED, timezone.now()
+    broadcast.save(update_fields=["state", "finished_at", "updated_at"])
+    cancelled = reminders_cancel(subject=broadcast.subject)
+    audit_record(
+        actor=actor, action=AuditAction.BROADCAST_CANCELLED, target=broadcast, detail={"cancelled": cancelled}
     )
+    return cancelled
 
 
 def broadcast_recipients(*, org_unit: OrgUnit):
@@ -552,7 +674,7 @@ def broadcast_schedule_batch(*, broadcast_id: int, batch_size: int | None = None
     batch_size = batch_size or settings.BROADCAST_BATCH
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().select_related("org_unit").get(pk=broadcast_id)
-        if broadcast.state == BroadcastState.DONE:
+        if broadcast.state in (BroadcastState.DONE, BroadcastState.CANCELLED):
             return True
         last_id = (
             Reminder.objects.filter(subject=broadcast.subject)

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 def sweep_due_reminders() -> int:
     """Beat, every few seconds: take back dead claims, claim due reminders in batches, hand them out."""
     services.reminders_reclaim_stale()
-    for broadcast_id in services.broadcasts_stalled():
+    for broadcast_id in services.broadcasts_stalled(mark=True):
         run_broadcast.apply_async(args=[broadcast_id])  # its fast-path task was lost (broker down)
     claimed = 0
     for _batch in range(settings.REMINDER_SWEEP_MAX_BATCHES):

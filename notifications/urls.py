@@ -12,4 +12,5 @@ urlpatterns = [
     path("broadcasts/new/", views.broadcast_new, name="broadcast-new"),
     path("broadcasts/<int:pk>/", views.broadcast_detail, name="broadcast-detail"),
     path("broadcasts/<int:pk>/progress/", views.broadcast_progress, name="broadcast-progress"),
+    path("broadcasts/<int:pk>/cancel/", views.broadcast_cancel, name="broadcast-cancel"),
 ]

@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_cookie
 
 from notifications import selectors, services
 from notifications.forms import BroadcastForm, QuietHoursForm
@@ -37,14 +39,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
 
 
+def _session_ended() -> HttpResponse:
+    """For an htmx poll whose session has ended: send the whole page to the log-in form."""
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("login")
+    return response
+
+
 @require_GET
+@never_cache
+@vary_on_cookie
 @passive_session
 def badge(request: HttpRequest) -> HttpResponse:
     """The unread count for the navigation, polled by htmx; it never extends the session."""
     if not request.user.is_authenticated:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("login")  # the session ended while the page was open
-        return response
+        return _session_ended()
     return render(request, "notifications/_badge.html", {"unread": selectors.unread_count(user=request.user)})
 
 
@@ -60,8 +69,9 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.own_notification_or_404(user=request.user, pk=pk)
     services.notification_mark_read(notification=notification)
-    if request.POST.get("open") and notification.link:
-        return redirect(notification.link)
+    link = notification.link
+    if request.POST.get("open") and link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+        return redirect(link)
     return _back(request, reverse("inbox"))
 
 
@@ -143,7 +153,7 @@ def broadcast_new(request: HttpRequest) -> HttpResponse:
 
 
 def _broadcast_in_scope_or_404(user, pk: int) -> Broadcast:
-    broadcast = Broadcast.objects.select_related("org_unit", "sender").filter(pk=pk).first()
+    broadcast = Broadcast.objects.select_related("org_unit", "sender__officer").filter(pk=pk).first()
     if broadcast is None or not scope.covers(user, BROADCAST_ROLES, broadcast.org_unit):
         raise Http404("no such broadcast")
     return broadcast
@@ -153,12 +163,31 @@ def _broadcast_in_scope_or_404(user, pk: int) -> Broadcast:
 def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
     broadcast = _broadcast_in_scope_or_404(request.user, pk)
     context = {"broadcast": broadcast, "progress": selectors.broadcast_progress(broadcast=broadcast)}
-    if request.headers.get("HX-Request"):
-        return render(request, "notifications/_broadcast_progress.html", context)
     return render(request, "notifications/broadcast_detail.html", context)
 
 
-broadcast_progress = passive_session(broadcast_detail)
+@require_GET
+@never_cache
+@vary_on_cookie
+@passive_session
+def broadcast_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment, polled by htmx every two seconds until the broadcast has settled."""
+    if not request.user.is_authenticated:
+        return _session_ended()
+    broadcast = _broadcast_in_scope_or_404(request.user, pk)
+    context = {"broadcast": broadcast, "progress": selectors.broadcast_progress(broadcast=broadcast)}
+    return render(request, "notifications/_broadcast_progress.html", context)
+
+
+@login_required
+@require_POST
+def broadcast_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    broadcast = _broadcast_in_scope_or_404(request.user, pk)
+    cancelled = services.broadcast_cancel(broadcast=broadcast, actor=request.user)
+    messages.success(
+        request, _("Cancelled: %(n)d people who had not got it yet will not.") % {"n": cancelled}
+    )
+    return redirect("broadcast-detail", pk=broadcast.pk)
 
 
 @login_required
@@ -166,7 +195,7 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
     if not scope.has_any_role(request.user, BROADCAST_ROLES):
         raise PermissionDenied
     broadcasts = scope.filter_by_units(
-        Broadcast.objects.select_related("org_unit", "sender"),
+        Broadcast.objects.select_related("org_unit", "sender__officer"),
         user=request.user,
         roles=BROADCAST_ROLES,
         unit_path_field="org_unit__path",

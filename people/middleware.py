@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
@@ -18,6 +19,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if getattr(request, "passive_session", False) and not request.session.modified:
+            patch_vary_headers(response, ("Cookie",))  # the answer depends on whose session it is
             return response
         return super().process_response(request, response)
 

@@ -301,6 +301,13 @@ CELERY_BROKER_URL = (
     if DJANGO_ENV == "production"
     else env_str("CELERY_BROKER_URL", "filesystem://")
 )
+# Redis redelivers an unacknowledged message after the visibility timeout (long waits live in the database);
+# socket timeouts bound every read, so a broker that accepts but never answers cannot hang a request.
+REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 4, minimum=1),
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 4, minimum=1),
+}
 CELERY_FILESYSTEM_ROOT = Path(env_str("CELERY_FILESYSTEM_ROOT", str(VAR_DIR / "celery")))
 if CELERY_BROKER_URL == "filesystem://":
     for sub in ("queue", "processed", "control"):
@@ -314,7 +321,7 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Redis redelivers an unacknowledged message after this; long waits live in the database instead.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 elif not CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://", "memory://")):
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} is not a redis://, amqp:// or filesystem:// URL."
@@ -365,8 +372,9 @@ CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "people.housekeeping", "schedule": crontab(hour=3, minute=15)},
     "daily-greetings": {
         "task": "notifications.schedule_daily_greetings",
-        # Early in the morning; the greetings themselves are due at GREETING_HOUR.
-        "schedule": crontab(hour=0, minute=30),
+        # Hourly, though the greetings are due once a day at GREETING_HOUR: beat marks an entry as run
+        # before sending it, so one send lost to a broker outage must not lose the day. It is idempotent.
+        "schedule": crontab(minute=30),
     },
 }
 # A worker is shown as missing on the status page when its heartbeat is older than this.
@@ -378,6 +386,13 @@ REMINDER_SWEEP_MAX_BATCHES = env_int("REMINDER_SWEEP_MAX_BATCHES", 40, minimum=1
 REMINDER_DELIVERY_CHUNK = env_int("REMINDER_DELIVERY_CHUNK", 50, minimum=1)
 # A claim not finished in this time (the worker died) is taken back and retried.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 600, minimum=30)
+if REMINDER_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"REMINDER_CLAIM_LEASE_SECONDS={REMINDER_CLAIM_LEASE_SECONDS} must exceed CELERY_TASK_TIME_LIMIT="
+        f"{CELERY_TASK_TIME_LIMIT}: a claim must outlive the task holding it."
+    )
+# A reminder claimed this many times without being finished (its worker keeps dying) fails visibly.
+REMINDER_MAX_CLAIMS = env_int("REMINDER_MAX_CLAIMS", 5, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
 REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 3600, minimum=1)
@@ -406,7 +421,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "幸福警营 <welfare@gaj.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.FileBackend")
+# Production names its SMS gateway: the file default would mark every SMS sent and keep numbers on disk.
+SMS_BACKEND = (
+    env_str("SMS_BACKEND", required=True)
+    if DJANGO_ENV == "production"
+    else env_str("SMS_BACKEND", "notifications.sms.FileBackend")
+)
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.log")))
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")

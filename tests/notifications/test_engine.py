@@ -214,9 +214,9 @@ def test_a_failing_channel_retries_with_back_off_then_gives_up_visibly_and_can_b
     assert Notification.objects.count() == 1  # in-app went through the first time
 
     FlakyGateway.failures_left = 0
-    services.reminder_retry(reminder=reminder, actor=None)
-    assert AuditEntry.objects.filter(action="reminder_retried").count() == 1
     with time_machine.travel(at(9, 10), tick=False):
+        services.reminder_retry(reminder=reminder, actor=None)
+        assert AuditEntry.objects.filter(action="reminder_retried").count() == 1
         assert sweep(timezone.now()) == ["sent"]
     assert Delivery.objects.get(channel="sms").state == "sent"
     assert Notification.objects.count() == 1
@@ -352,8 +352,8 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(station, size, django_
         schedule(user, key=f"b{n}", kind="broadcast")
     token, ids = services.reminders_claim_due(now=at(9))
     # Take: lock the batch, started deliveries, preferences, insert deliveries.
-    # In-app: lock deliveries, insert inbox rows, mark sent. Outside channels: one query finds none.
-    # Settle: lock, deliveries, mark sent. Plus a savepoint and release around each of the three.
-    with django_assert_num_queries(17):
+    # In-app: lock the batch again, lock deliveries, insert inbox rows, mark sent. Outside channels: one
+    # query finds none. Settle: lock, deliveries, mark sent. A savepoint and release around each of three.
+    with django_assert_num_queries(18):
         services.reminders_deliver(reminder_ids=ids, claim_token=token, now=at(9))
     assert Notification.objects.count() == size

@@ -187,7 +187,17 @@ def test_a_broadcast_is_confirmed_then_sent_in_batches_once(
     assert (broadcast.state, broadcast.total, broadcast.scheduled) == ("done", 5, 5)
     assert Reminder.objects.filter(subject=broadcast.subject).count() == 5
     progress = client.get(f"/notifications/broadcasts/{broadcast.pk}/progress/", HTTP_HX_REQUEST="true")
-    assert progress.context["progress"] == {"total": 5, "scheduled": 5, "delivered": 0, "percent": 0}
+    assert progress.context["progress"] == {
+        "total": 5,
+        "scheduled": 5,
+        "delivered": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "waiting": 5,
+        "finished": False,
+        "percent": 0,
+    }
+    assert 'hx-trigger="every 2s"' in progress.content.decode()  # still polling
 
 
 def django_capture_on_commit():

@@ -230,6 +230,7 @@ def test_seed_demo_refuses_production_with_the_published_password():
         "ALLOWED_HOSTS": "welfare.gaj.local",
         "DATABASE_URL": "sqlite:////tmp/never-created.sqlite3",
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "SMS_BACKEND": "notifications.sms.ConsoleBackend",
     }
     env.pop("DEMO_PASSWORD", None)
     for extra in ([], ["--allow-production"]):

@@ -14,20 +14,31 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DATABASE_URL": "postgres://welfare@db.gaj.local:5432/welfare",
     "CELERY_BROKER_URL": "redis://redis.gaj.local:6379/0",
+    "SMS_BACKEND": "notifications.sms.ConsoleBackend",
     "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
     "ALLOWED_HOSTS": "welfare.gaj.local",
 }
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    ours = {"DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "CELERY_BROKER_URL"}
+    ours = {
+        "DJANGO_ENV",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DEBUG",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "SMS_BACKEND",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "SMS_BACKEND"]
+)
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _run(["manage.py", "check"], env)
