@@ -296,3 +296,37 @@ def test_a_double_click_on_send_now_makes_one_broadcast(city, county):
         thread.join()
     assert Broadcast.objects.count() == 1
     assert len(set(results)) == 1, results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_never_share_a_reminder(station):
+    """Four sweeps claim at the same moment on PostgreSQL: every due reminder is claimed exactly once."""
+    from django.db import connection
+
+    users = [OfficerFactory(org_unit=station).user for _ in range(10)]
+    for n in range(200):
+        schedule(users[n % 10], key=f"race{n}")
+    barrier = threading.Barrier(4)
+    claimed: list[list[int]] = []
+
+    def claim():
+        try:
+            barrier.wait(timeout=5)
+            mine: list[int] = []
+            while True:
+                _token, ids = services.reminders_claim_due(now=at(9), batch_size=25)
+                if not ids:
+                    break
+                mine += ids
+            claimed.append(mine)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [pk for batch in claimed for pk in batch]
+    assert len(everything) == len(set(everything)) == 200

@@ -256,3 +256,14 @@ def test_the_schema_generates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_my_family_list_costs_two_queries_whatever_its_size(officer, django_assert_num_queries):
+    from tests.factories import FamilyMemberFactory
+
+    FamilyMemberFactory.create_batch(6, officer=officer)
+    client = api_client_for(type(officer.user).objects.get(pk=officer.user_id))  # nothing cached on it
+    # Queries: own officer profile, family members.
+    with django_assert_num_queries(2):
+        body = client.get(FAMILY).json()
+    assert len(body) == 8

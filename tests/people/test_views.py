@@ -181,3 +181,30 @@ def test_it_offers_the_admin_to_the_sysadmin_in_the_navigation(city):
     assert len(labels) == 4  # home, roster, system status, administration (no family: no officer profile)
     assert client.get("/admin/people/orgunit/").status_code == 200
     assert client.get("/admin/audit/auditentry/").status_code == 403
+
+
+def test_the_profile_page_shows_my_record_and_roles(unit_admin, county):
+    response = _client(unit_admin.user).get("/profile/")
+    assert response.context["officer"] == unit_admin
+    assert [a.org_unit for a in response.context["assignments"]] == [county]
+    html = response.content.decode()
+    assert "100009" in html and "东城分局" in html
+
+
+def test_the_profile_page_of_an_account_without_officer_profile(db):
+    response = _client(UserFactory(username="tech")).get("/profile/")
+    assert response.context["officer"] is None
+    assert "tech" in response.content.decode()
+
+
+def test_the_family_page_costs_the_same_queries_for_a_big_family(officer, django_assert_num_queries):
+    from tests.factories import FamilyMemberFactory
+
+    FamilyMemberFactory.create_batch(6, officer=officer, child=False)
+    client = _client(officer.user)
+    client.get("/")
+    # Session, user, role assignments, own officer (once: the navigation reuses it), family members,
+    # session save (savepoint, UPDATE, release).
+    with django_assert_num_queries(8):
+        response = client.get("/family/")
+    assert len(response.context["members"]) == 8
