@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     SENSITIVE_READ = "sensitive_read", _("sensitive record read")
     BROADCAST_SENT = "broadcast_sent", _("message sent to a unit")
     BROADCAST_CANCELLED = "broadcast_cancelled", _("message to a unit cancelled")
+    HEALTH_IMPORTED = "health_imported", _("health data imported")
     REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
 
 

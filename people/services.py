@@ -389,6 +389,15 @@ ADMIN_GROUPS: dict[str, dict[str, list[str] | None]] = {
         "token_blacklist": ["view_outstandingtoken", "view_blacklistedtoken"],
         # Operations of the reminder engine: see states and errors, retry; never an inbox's content.
         "notifications": ["view_reminder", "change_reminder", "view_delivery", "view_broadcast"],
+        # The health indicator catalogue and its cut-offs (never anyone's results).
+        "health": [
+            "view_indicator",
+            "change_indicator",
+            "view_gradingrule",
+            "add_gradingrule",
+            "change_gradingrule",
+            "delete_gradingrule",
+        ],
     },
     Role.AUDITOR: {"audit": ["view_auditentry"], "axes": ["view_accessattempt", "view_accessfailurelog"]},
 }

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "people",
     "audit",
     "notifications",
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -435,6 +436,10 @@ if SMS_BACKEND == "notifications.sms.HttpGatewayBackend" and not SMS_GATEWAY_URL
     raise ImproperlyConfigured("SMS_BACKEND is the HTTP gateway but SMS_GATEWAY_URL is not set.")
 SMS_SIGNATURE = env_str("SMS_SIGNATURE", "幸福警营")
 SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 300, minimum=20)
+
+# --- Imports ------------------------------------------------------------------
+# Uploaded files larger than this are refused before they are read.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Demo data ----------------------------------------------------------------
 DEFAULT_DEMO_PASSWORD = "Jingying@2026!"  # noqa: S105 - published in the README; refused in production

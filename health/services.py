@@ -1,0 +1,513 @@
+"""Writes about health: importing checkups from the files checkup centres deliver.
+
+``checkups_import`` reads a file (health/importing.py), checks each row, grades its values
+(health/grading.py) and records one ``Checkup`` per officer and date with one
+``CheckupResult`` per indicator.
+
+- **A row is one unit.** Each row is written in its own savepoint: a rejected row leaves nothing
+  behind and does not stop the others. Rows are committed in chunks of ``IMPORT_CHUNK_ROWS``;
+  the batch's counters are updated after each chunk (progress). If the import stops half-way
+  (a crash), the committed chunks stay and the batch is marked failed; importing the file again
+  finishes the job, because importing is idempotent.
+- **Idempotent.** The same officer, date and indicator is the same result. A row whose every
+  value (with its category and flag) and institution is already recorded is *unchanged* and
+  writes nothing. A row that adds anything, or brings a different value for a result already
+  recorded, is *imported*: the new value replaces the old one (the newer delivery is taken as
+  the centre's correction), and the batch lists each replacement in ``changes`` with the old
+  and new value. ``rows = imported + unchanged + rejected`` always, and the database checks it.
+- **Institution**: the row's 体检机构 if it has one, else ``institution=``; a different
+  non-empty institution replaces the recorded one, an empty one leaves it.
+- **Dry run**: the same work inside a transaction that is rolled back, so the summary is exactly
+  what a real import would report; no batch and no file are kept.
+
+No audit row is written yet: the audit log has no action for health imports. Until it has, the
+batch is the record of who imported which file when, what became of each row and which values
+were replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path, PurePath
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from health import grading, importing
+from health.importing import BLOOD_PRESSURE, ImportFileError, Layout, ValueProblem
+from health.models import Checkup, CheckupResult, ImportBatch, ImportKind, ImportStatus, Indicator
+from health.selectors import active_indicators
+from people.models import Officer, User
+
+__all__ = ["ImportFileError", "ImportSummary", "checkups_import"]
+
+logger = logging.getLogger(__name__)
+
+IMPORT_CHUNK_ROWS = 500
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as ``--json`` prints it."""
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": list(self.errors),
+        }
+
+
+class _RowRejected(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _Catalogue:
+    by_code: dict[str, Indicator]
+
+    @classmethod
+    def load(cls) -> _Catalogue:
+        return cls(by_code={indicator.code: indicator for indicator in active_indicators()})
+
+    def rules(self, code: str) -> list[Any]:
+        return list(self.by_code[code].rules.all())
+
+
+@dataclass
+class _Chunk:
+    """What a chunk of rows needs from the database, read up front, kept current as rows are written."""
+
+    officers: dict[str, Officer]
+    checkups: dict[tuple[int, Any], Checkup]
+    results: dict[tuple[int, int], CheckupResult]  # (checkup id, indicator id)
+
+
+@dataclass
+class _Row:
+    number: int
+    officer: Officer
+    date: Any
+    institution: str
+    graded: dict[str, tuple[Decimal, grading.Grade]]
+
+
+# --- The service -----------------------------------------------------------------------------------------
+
+
+def checkups_import(
+    *,
+    file: str | Path | IO[bytes],
+    filename: str,
+    institution: str | None = None,
+    dry_run: bool = False,
+    actor: User | None = None,
+) -> ImportSummary:
+    """Import a checkup file (.xlsx or .csv); see the module docstring for the rules.
+
+    Raises ``ImportFileError`` (a DomainError) when the file as a whole cannot be imported;
+    then nothing is written. Rejected rows are reported in the summary instead.
+    """
+    data = importing.read_limited(file)
+    table = importing.open_table(data, filename)
+    try:
+        catalogue = _Catalogue.load()
+        layout, rows = importing.find_layout(table, indicators=catalogue.by_code.values())
+        default_institution = (institution or "").strip()
+        if dry_run:
+            with transaction.atomic():
+                summary = _import_rows(rows, layout, catalogue, default_institution, batch=None)
+                transaction.set_rollback(True)
+            summary.dry_run = True
+            return summary
+        batch = _batch_start(data=data, filename=filename, institution=default_institution, actor=actor)
+        try:
+            summary = _import_rows(rows, layout, catalogue, default_institution, batch=batch)
+        except BaseException:
+            _batch_failed(batch)
+            raise
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.DONE,
+            finished_at=timezone.now(),
+            rows=summary.rows,
+            imported=summary.imported,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            errors=summary.errors,
+            changes=summary.changes,
+        )
+        summary.batch_id = batch.pk
+        audit_record(
+            actor=actor,
+            action=AuditAction.HEALTH_IMPORTED,
+            target=batch,
+            detail={
+                "rows": summary.rows,
+                "imported": summary.imported,
+                "unchanged": summary.unchanged,
+                "rejected": summary.rejected,
+            },
+        )
+        return summary
+    finally:
+        if table.close is not None:
+            table.close()
+
+
+def _batch_start(*, data: bytes, filename: str, institution: str, actor: User | None) -> ImportBatch:
+    batch = ImportBatch(
+        kind=ImportKind.CHECKUPS,
+        original_filename=PurePath(filename).name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        institution=institution[:100],
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    # The file is kept first: a batch that fails half-way can be looked at and imported again.
+    batch.file.save(batch.original_filename, ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def _batch_failed(batch: ImportBatch) -> None:
+    """Mark the batch failed; its counters are those of the committed chunks."""
+    try:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now())
+    except DatabaseError:  # the database itself is what failed: the import's own error says more
+        logger.exception("could not mark import batch %s as failed", batch.pk)
+
+
+def _non_empty(rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    for number, values in rows:
+        if any(importing.clean_text(value) for value in values):
+            yield number, values
+
+
+def _chunks(rows: Iterable[tuple[int, list[Any]]], size: int) -> Iterator[list[tuple[int, list[Any]]]]:
+    chunk: list[tuple[int, list[Any]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_rows(
+    rows: Iterable[tuple[int, list[Any]]],
+    layout: Layout,
+    catalogue: _Catalogue,
+    default_institution: str,
+    *,
+    batch: ImportBatch | None,
+) -> ImportSummary:
+    summary = ImportSummary(ignored_columns=list(layout.ignored))
+    for chunk in _chunks(_non_empty(rows), IMPORT_CHUNK_ROWS):
+        cells = [(number, layout.cells(values)) for number, values in chunk]
+        with transaction.atomic():
+            known = _prefetch(cells)
+            for number, row_cells in cells:
+                try:
+                    row = _read_row(number, row_cells, layout, catalogue, known, default_institution)
+                    changed = _write_row(row, catalogue, known, batch, summary.changes)
+                except _RowRejected as rejection:
+                    summary.rejected += 1
+                    summary.errors.append({"row": number, "reason": rejection.message})
+                else:
+                    if changed:
+                        summary.imported += 1
+                    else:
+                        summary.unchanged += 1
+                summary.rows += 1
+            if batch is not None:
+                # Progress: committed with the chunk's rows.
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    rows=summary.rows,
+                    imported=summary.imported,
+                    unchanged=summary.unchanged,
+                    rejected=summary.rejected,
+                )
+    return summary
+
+
+def _prefetch(cells: list[tuple[int, dict[str, Any]]]) -> _Chunk:
+    numbers = {importing.clean_police_number(row.get("police_no")) for _number, row in cells}
+    officers = {
+        officer.police_number: officer
+        for officer in Officer.objects.filter(police_number__in=numbers - {""}).only(
+            "id", "police_number", "name", "sex", "birth_date"
+        )
+    }
+    dates = set()
+    for _number, row in cells:
+        try:
+            dates.add(importing.parse_date(row.get("date"), column=""))
+        except ValueProblem:
+            continue
+    checkups = {
+        (checkup.officer_id, checkup.date): checkup
+        for checkup in Checkup.objects.filter(
+            officer_id__in=[officer.pk for officer in officers.values()], date__in=dates
+        )
+    }
+    results = {
+        (result.checkup_id, result.indicator_id): result
+        for result in CheckupResult.objects.filter(checkup__in=list(checkups.values()))
+    }
+    return _Chunk(officers=officers, checkups=checkups, results=results)
+
+
+# --- One row ---------------------------------------------------------------------------------------------
+
+
+def _read_row(
+    number: int,
+    cells: dict[str, Any],
+    layout: Layout,
+    catalogue: _Catalogue,
+    known: _Chunk,
+    default_institution: str,
+) -> _Row:
+    """Check the row and grade its values; raises _RowRejected with every problem found."""
+    police_number = importing.clean_police_number(cells.get("police_no"))
+    if not police_number:
+        raise _RowRejected(_("No police number."))
+    officer = known.officers.get(police_number)
+    if officer is None:
+        raise _RowRejected(_("Unknown police number %(number)s.") % {"number": police_number})
+    name = importing.clean_name(cells.get("name"))
+    if name and name != importing.clean_name(officer.name):
+        raise _RowRejected(
+            _("The name %(name)s does not match the officer with police number %(number)s.")
+            % {"name": importing.clean_text(cells.get("name")), "number": police_number}
+        )
+    date_label = layout.columns["date"].label
+    if importing.is_not_measured(cells.get("date")):
+        raise _RowRejected(_("No checkup date."))
+    try:
+        date = importing.parse_date(cells.get("date"), column=date_label)
+    except ValueProblem as problem:
+        raise _RowRejected(problem.message) from None
+    if date > timezone.localdate():
+        raise _RowRejected(
+            _("%(column)s: %(date)s is in the future.") % {"column": date_label, "date": date.isoformat()}
+        )
+    if date < officer.birth_date:
+        raise _RowRejected(
+            _("%(column)s: %(date)s is before the officer's birth date.")
+            % {"column": date_label, "date": date.isoformat()}
+        )
+
+    values, problems = _read_values(cells, layout, catalogue)
+    if problems:
+        raise _RowRejected(" ".join(problems))
+    if not values:
+        raise _RowRejected(_("Nothing was measured in this row."))
+    institution = importing.clean_text(cells.get("institution"))[:100] or default_institution
+    return _Row(
+        number=number,
+        officer=officer,
+        date=date,
+        institution=institution,
+        graded=_grade(values, catalogue, sex=officer.sex, age=grading.age_on(officer.birth_date, date)),
+    )
+
+
+def _read_values(
+    cells: dict[str, Any], layout: Layout, catalogue: _Catalogue
+) -> tuple[dict[str, Decimal], list[str]]:
+    """The row's measured values, rounded to each indicator's decimals and checked as possible."""
+    values: dict[str, Decimal] = {}
+    labels: dict[str, str] = {}
+    problems: list[str] = []
+    for code, indicator in catalogue.by_code.items():
+        column = layout.columns.get(code)
+        if column is None or code in importing.COMPUTED or importing.is_not_measured(cells.get(code)):
+            continue
+        try:
+            values[code] = importing.parse_measurement(
+                cells.get(code), column=column.label, unit=indicator.unit
+            )
+            labels[code] = column.label
+        except ValueProblem as problem:
+            problems.append(problem.message)
+    bp_column = layout.columns.get(BLOOD_PRESSURE)
+    if bp_column is not None and not importing.is_not_measured(cells.get(BLOOD_PRESSURE)):
+        try:
+            pair = importing.parse_blood_pressure(cells.get(BLOOD_PRESSURE), column=bp_column.label)
+        except ValueProblem as problem:
+            problems.append(problem.message)
+        else:
+            for code, value in zip(("sbp", "dbp"), pair, strict=True):
+                if code not in catalogue.by_code:
+                    continue
+                if code in values and values[code] != value:
+                    problems.append(
+                        _("%(column)s and %(other)s disagree.")
+                        % {"column": bp_column.label, "other": labels[code]}
+                    )
+                    continue
+                values[code], labels[code] = value, bp_column.label
+    for code, value in list(values.items()):
+        indicator = catalogue.by_code[code]
+        values[code] = value = grading.quantize(value, indicator.decimals)
+        if not indicator.plausible_min <= value <= indicator.plausible_max:
+            problems.append(_impossible(labels[code], value, indicator))
+    if "sbp" in values and "dbp" in values and values["sbp"] <= values["dbp"] and not problems:
+        problems.append(
+            _("The systolic pressure %(sbp)s must be higher than the diastolic pressure %(dbp)s.")
+            % {"sbp": values["sbp"], "dbp": values["dbp"]}
+        )
+    bmi_indicator = catalogue.by_code.get("bmi")
+    if bmi_indicator is not None and "height" in values and "weight" in values and not problems:
+        bmi = grading.quantize(
+            grading.bmi(height_cm=values["height"], weight_kg=values["weight"]), bmi_indicator.decimals
+        )
+        if not bmi_indicator.plausible_min <= bmi <= bmi_indicator.plausible_max:
+            problems.append(
+                _("The BMI %(bmi)s from height %(height)s and weight %(weight)s is impossible; check both.")
+                % {"bmi": bmi, "height": labels["height"], "weight": labels["weight"]}
+            )
+        else:
+            values["bmi"] = bmi
+    return values, problems
+
+
+def _impossible(column: str, value: Decimal, indicator: Indicator) -> str:
+    return _("%(column)s: %(value)s %(unit)s is impossible (possible: %(min)s–%(max)s).") % {
+        "column": column,
+        "value": f"{value.normalize():f}",
+        "unit": indicator.unit,
+        "min": f"{indicator.plausible_min.normalize():f}",
+        "max": f"{indicator.plausible_max.normalize():f}",
+    }
+
+
+def _grade(
+    values: dict[str, Decimal], catalogue: _Catalogue, *, sex: str, age: int
+) -> dict[str, tuple[Decimal, grading.Grade]]:
+    graded = {
+        code: (value, grading.grade(value, catalogue.rules(code), sex=sex, age=age))
+        for code, value in values.items()
+        if code not in importing.BLOOD_PRESSURE_CODES
+    }
+    sbp_grade, dbp_grade = grading.grade_blood_pressure(
+        sbp=values.get("sbp"),
+        dbp=values.get("dbp"),
+        sbp_rules=catalogue.rules("sbp") if "sbp" in values else [],
+        dbp_rules=catalogue.rules("dbp") if "dbp" in values else [],
+        sex=sex,
+        age=age,
+    )
+    for code, pair_grade in (("sbp", sbp_grade), ("dbp", dbp_grade)):
+        if pair_grade is not None:
+            graded[code] = (values[code], pair_grade)
+    return graded
+
+
+def _write_row(
+    row: _Row, catalogue: _Catalogue, known: _Chunk, batch: ImportBatch | None, changes: list[dict[str, Any]]
+) -> bool:
+    """Record the row in its own savepoint; True when anything was new or different."""
+    checkup = known.checkups.get((row.officer.pk, row.date))
+    new_checkup = checkup is None
+    new_institution = not new_checkup and bool(row.institution) and checkup.institution != row.institution
+    # What differs from the record, worked out before writing: an unchanged row costs no query.
+    plan: list[tuple[str, Indicator, Decimal, grading.Grade, CheckupResult | None]] = []
+    for code, (value, grade) in row.graded.items():
+        indicator = catalogue.by_code[code]
+        current = None if new_checkup else known.results.get((checkup.pk, indicator.pk))
+        wanted = (value, indicator.unit, grade.category, grade.flag)
+        if current is None or (current.value, current.unit, current.category, current.flag) != wanted:
+            plan.append((code, indicator, value, grade, current))
+    if not (new_checkup or new_institution or plan):
+        return False
+
+    now = timezone.now()
+    creates: list[CheckupResult] = []
+    try:
+        with transaction.atomic():
+            if new_checkup:
+                checkup = Checkup.objects.create(
+                    officer=row.officer, date=row.date, institution=row.institution, import_batch=batch
+                )
+            elif new_institution:
+                Checkup.objects.filter(pk=checkup.pk).update(institution=row.institution, updated_at=now)
+            for _code, indicator, value, grade, current in plan:
+                if current is None:
+                    creates.append(
+                        CheckupResult(
+                            checkup=checkup,
+                            indicator=indicator,
+                            value=value,
+                            unit=indicator.unit,
+                            category=grade.category,
+                            flag=grade.flag,
+                        )
+                    )
+                else:
+                    CheckupResult.objects.filter(pk=current.pk).update(
+                        value=value,
+                        unit=indicator.unit,
+                        category=grade.category,
+                        flag=grade.flag,
+                        updated_at=now,
+                    )
+            CheckupResult.objects.bulk_create(creates)
+    except IntegrityError:
+        # Another import wrote this checkup at the same moment; this row's savepoint is rolled back.
+        raise _RowRejected(
+            _("Another import wrote this checkup at the same moment; import the file again.")
+        ) from None
+
+    # The savepoint is released: keep the chunk's picture current for later rows of the same file.
+    if new_checkup:
+        known.checkups[(row.officer.pk, row.date)] = checkup
+    elif new_institution:
+        checkup.institution = row.institution
+    for result in creates:
+        known.results[(checkup.pk, result.indicator_id)] = result
+    for code, indicator, value, grade, current in plan:
+        if current is None:
+            continue
+        changes.append(
+            {
+                "row": row.number,
+                "police_no": row.officer.police_number,
+                "date": row.date.isoformat(),
+                "indicator": code,
+                "old": f"{current.value.normalize():f}",
+                "new": f"{value.normalize():f}",
+                "old_category": current.category,
+                "new_category": grade.category,
+            }
+        )
+        current.value, current.unit, current.category, current.flag = (
+            value,
+            indicator.unit,
+            grade.category,
+            grade.flag,
+        )
+    return True
