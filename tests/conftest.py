@@ -218,3 +218,34 @@ def celery_worker_process(transactional_db):
     yield start
     for worker in started:
         worker.stop()
+
+
+# --- Real concurrency ---------------------------------------------------------------------------------
+
+
+def run_at_once(*calls) -> list[object]:
+    """Run the callables in threads released at the same moment, each on its own database connection.
+
+    Returns, in order, what each returned or the exception it raised. For ``transaction=True`` tests on
+    PostgreSQL, where row locks and constraints are what is being tested.
+    """
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(index: int, call) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

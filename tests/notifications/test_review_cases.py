@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from notifications import services, sms
 from notifications.models import Broadcast, Delivery, Notification, Reminder
+from tests.conftest import run_at_once
 from tests.factories import OfficerFactory, RoleAssignmentFactory, UserFactory
 from tests.notifications.test_engine import at, schedule, sms_sent, sweep
 
@@ -269,31 +270,15 @@ def test_the_broadcast_list_and_inbox_pages_have_query_budgets(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_send_now_makes_one_broadcast(city, county):
-    from django.db import connection
-
     welfare = UserFactory()
     token = uuid.uuid4()
-    barrier = threading.Barrier(2)
-    results: list[object] = []
 
     def send():
-        try:
-            barrier.wait(timeout=5)
-            results.append(
-                services.broadcast_create(
-                    sender=welfare, org_unit=county, title="t", body="b", request_token=token
-                ).pk
-            )
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
+        return services.broadcast_create(
+            sender=welfare, org_unit=county, title="t", body="b", request_token=token
+        ).pk
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(send, send)
     assert Broadcast.objects.count() == 1
     assert len(set(results)) == 1, results
 
@@ -302,31 +287,18 @@ def test_a_double_click_on_send_now_makes_one_broadcast(city, county):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_never_share_a_reminder(station):
     """Four sweeps claim at the same moment on PostgreSQL: every due reminder is claimed exactly once."""
-    from django.db import connection
-
     users = [OfficerFactory(org_unit=station).user for _ in range(10)]
     for n in range(200):
         schedule(users[n % 10], key=f"race{n}")
-    barrier = threading.Barrier(4)
-    claimed: list[list[int]] = []
 
-    def claim():
-        try:
-            barrier.wait(timeout=5)
-            mine: list[int] = []
-            while True:
-                _token, ids = services.reminders_claim_due(now=at(9), batch_size=25)
-                if not ids:
-                    break
-                mine += ids
-            claimed.append(mine)
-        finally:
-            connection.close()
+    def claim() -> list[int]:
+        mine: list[int] = []
+        while True:
+            _token, ids = services.reminders_claim_due(now=at(9), batch_size=25)
+            if not ids:
+                return mine
+            mine += ids
 
-    threads = [threading.Thread(target=claim) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claimed = run_at_once(claim, claim, claim, claim)
     everything = [pk for batch in claimed for pk in batch]
     assert len(everything) == len(set(everything)) == 200

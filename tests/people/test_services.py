@@ -9,6 +9,7 @@ import pytest
 from audit.models import AuditEntry
 from people import services
 from people.models import FamilyMember, OrgUnit, RoleAssignment
+from tests.conftest import run_at_once
 from tests.factories import OfficerFactory, OrgUnitFactory, UserFactory
 from welfare.domain import ConflictError, DomainError
 
@@ -195,28 +196,8 @@ def test_it_refuses_to_edit_the_police_number_through_update(officer):
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_one_record_when_two_requests_add_the_same_child_at_once(station):
     """Two concurrent transactions (threads, real connections) add the same person: one row survives."""
-    import threading
-
-    from django.db import connection
-
     owner = OfficerFactory(org_unit=station)
-    barrier = threading.Barrier(2)
-    results: list[object] = []
-
-    def add():
-        try:
-            barrier.wait(timeout=5)
-            results.append(_add(owner).pk)
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(lambda: _add(owner).pk, lambda: _add(owner).pk)
     assert FamilyMember.objects.filter(officer=owner, name="陈小雨").count() == 1
     assert len(set(results)) == 1, results  # both callers got the same record, neither an error
 
@@ -225,30 +206,15 @@ def test_it_keeps_one_record_when_two_requests_add_the_same_child_at_once(statio
 @pytest.mark.django_db(transaction=True)
 def test_two_crossing_moves_at_once_cannot_build_a_cycle(city):
     """A under B and B under A, from two admins at the same moment: one wins, the other is refused."""
-    import threading
-
-    from django.db import connection
-
     a = services.org_unit_create(kind="county_bureau", code="A", name="A", parent=city)
     b = services.org_unit_create(kind="county_bureau", code="B", name="B", parent=city)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def move(unit, parent):
-        try:
-            barrier.wait(timeout=5)
-            services.org_unit_update(unit=unit, parent=parent, actor=None)
-            outcomes.append("moved")
-        except Exception as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=move, args=(a, b)), threading.Thread(target=move, args=(b, a))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = [
+        "moved" if not isinstance(outcome, Exception) else outcome
+        for outcome in run_at_once(
+            lambda: services.org_unit_update(unit=a, parent=b, actor=None),
+            lambda: services.org_unit_update(unit=b, parent=a, actor=None),
+        )
+    ]
     assert outcomes.count("moved") == 1, outcomes
     assert any(isinstance(outcome, DomainError) for outcome in outcomes), outcomes
     a.refresh_from_db()
