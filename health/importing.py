@@ -1,4 +1,4 @@
-"""Reading checkup files as checkup centres deliver them. No database here: services.py writes.
+"""Reading import files (checkups, canteen meals, exercise) as they are delivered. No database here.
 
 - **Files** are checked by content, not by name: an ``.xlsx`` must be a ZIP workbook
   (``PK``…, with ``xl/workbook.xml``), a ``.csv`` must be text (UTF-8 with or without BOM,
@@ -304,11 +304,30 @@ class Layout:
 
 
 def find_layout(table: Table, *, indicators: Iterable[Any]) -> tuple[Layout, Iterator[tuple[int, list[Any]]]]:
-    """The header row's columns, and the rows after it. Refuses a file without 警号 or date column."""
+    """The checkup file's columns, and the rows after the header. Refuses a file without 警号 or date."""
     indicators = list(indicators)
-    aliases = header_aliases(indicators)
     units = {indicator.code: indicator.unit for indicator in indicators}
     units.update({BLOOD_PRESSURE: "mmHg"})
+    wanted = (set(IDENTITY_FIELDS) | set(units)) - COMPUTED
+    aliases = {key: name for key, name in header_aliases(indicators).items() if name in wanted}
+    return read_layout(
+        table,
+        aliases=aliases,
+        units=units,
+        required={"date": _("The file has no 体检日期 (date) column.")},
+    )
+
+
+def read_layout(
+    table: Table, *, aliases: dict[str, str], units: dict[str, str], required: dict[str, str]
+) -> tuple[Layout, Iterator[tuple[int, list[Any]]]]:
+    """Find the header row (the first with a 警号 column) and map its columns to fields.
+
+    ``aliases`` maps header keys (``header_key()``) to fields; other columns are ignored and listed.
+    ``units`` gives the unit a field is recorded in: a header naming another unit refuses the file.
+    ``required`` maps each field the file must have to the message that refuses a file without it.
+    Any kind of file (checkups, meals, exercise) is read with this; ``police_no`` is always needed.
+    """
     rows = iter(table.rows)
     for number, values in rows:
         if number > HEADER_SCAN_ROWS:
@@ -322,9 +341,8 @@ def find_layout(table: Table, *, indicators: Iterable[Any]) -> tuple[Layout, Ite
                 continue
             name, unit = split_header(raw)
             field_name = aliases.get(header_key(name))
-            known = field_name in IDENTITY_FIELDS or field_name in units
-            if field_name is None or not known or field_name in COMPUTED:
-                layout.ignored.append(label)  # unknown, an inactive indicator, or computed here
+            if field_name is None:
+                layout.ignored.append(label)
                 continue
             if field_name in layout.columns:
                 raise ImportFileError(
@@ -337,8 +355,9 @@ def find_layout(table: Table, *, indicators: Iterable[Any]) -> tuple[Layout, Ite
                     % {"column": label, "unit": unit, "expected": units[field_name]}
                 )
             layout.columns[field_name] = Column(index=index, field=field_name, label=label, unit=unit)
-        if "date" not in layout.columns:
-            raise ImportFileError(_("The file has no 体检日期 (date) column."))
+        for field_name, message in required.items():
+            if field_name not in layout.columns:
+                raise ImportFileError(message)
         return layout, rows
     raise ImportFileError(
         _("No header row with a 警号 (police_no) column was found in the first %(rows)d rows.")
@@ -349,6 +368,15 @@ def find_layout(table: Table, *, indicators: Iterable[Any]) -> tuple[Layout, Ite
 # --- Values --------------------------------------------------------------------------------------------
 
 _UNIT_WORDS = {
+    "克": "g",
+    "千卡": "kcal",
+    "大卡": "kcal",
+    "公里": "km",
+    "千米": "km",
+    "分钟": "min",
+    "minutes": "min",
+    "mins": "min",
+    "步": "steps",
     "次/分": "bpm",
     "次/分钟": "bpm",
     "beats/min": "bpm",
@@ -459,3 +487,118 @@ def clean_police_number(raw: Any) -> str:
 def clean_name(raw: Any) -> str:
     """A name for comparison: no spaces (``王  伟`` is 王伟), one kind of middle dot."""
     return re.sub(r"[•・‧．.]", "·", re.sub(r"\s+", "", clean_text(raw)))
+
+
+# --- Canteen and exercise files ---------------------------------------------------------------------------
+
+# Fields of a canteen system's meal export, with the headers it may use, and their units.
+MEAL_HEADERS: dict[str, tuple[str, ...]] = {
+    "police_no": HEADERS["police_no"],
+    "name": HEADERS["name"],
+    "date": ("日期", "date", "就餐日期", "用餐日期"),
+    "meal": ("餐次", "meal"),
+    "canteen": ("食堂", "canteen"),
+    "energy_kcal": ("能量", "energy_kcal", "energy", "热量"),
+    "salt_g": ("盐", "salt_g", "salt", "食盐"),
+    "oil_g": ("油", "oil_g", "oil", "烹调油"),
+    "sugar_g": ("糖", "sugar_g", "sugar", "添加糖"),
+    "vegetables_g": ("蔬菜", "vegetables_g", "vegetables"),
+    "fruit_g": ("水果", "fruit_g", "fruit"),
+}
+MEAL_UNITS = {
+    "energy_kcal": "kcal",
+    "salt_g": "g",
+    "oil_g": "g",
+    "sugar_g": "g",
+    "vegetables_g": "g",
+    "fruit_g": "g",
+}
+# Fields of a wristband's or fitness app's daily export.
+EXERCISE_HEADERS: dict[str, tuple[str, ...]] = {
+    "police_no": HEADERS["police_no"],
+    "name": HEADERS["name"],
+    "date": ("日期", "date"),
+    "steps": ("步数", "steps"),
+    "active_minutes": ("活动分钟", "active_minutes", "活动时间", "active minutes"),
+    "distance_km": ("距离", "distance_km", "distance"),
+    "source": ("来源", "source"),
+}
+EXERCISE_UNITS = {"steps": "步", "active_minutes": "min", "distance_km": "km"}
+
+_MEALS = {
+    "早餐": "breakfast",
+    "早饭": "breakfast",
+    "早": "breakfast",
+    "breakfast": "breakfast",
+    "午餐": "lunch",
+    "午饭": "lunch",
+    "中餐": "lunch",
+    "中": "lunch",
+    "lunch": "lunch",
+    "晚餐": "dinner",
+    "晚饭": "dinner",
+    "晚": "dinner",
+    "dinner": "dinner",
+    "supper": "dinner",
+    "加餐": "snack",
+    "夜宵": "snack",
+    "宵夜": "snack",
+    "snack": "snack",
+}
+_SOURCES = {
+    "设备": "device",
+    "手环": "device",
+    "手表": "device",
+    "device": "device",
+    "app": "app",
+    "应用": "app",
+    "手机": "app",
+    "manual": "manual",
+    "手动": "manual",
+    "手工": "manual",
+}
+
+
+def aliases_of(headers: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Header key → field for a fixed table of headers (meal and exercise files)."""
+    return {header_key(name): field_name for field_name, names in headers.items() for name in names}
+
+
+def parse_choice(raw: Any, *, column: str, choices: dict[str, str], expected: str) -> str:
+    text = clean_text(raw)
+    try:
+        return choices[header_key(text)]
+    except KeyError:
+        raise ValueProblem(
+            _("%(column)s: %(value)s is not one of %(expected)s.")
+            % {"column": column, "value": text, "expected": expected}
+        ) from None
+
+
+def parse_meal(raw: Any, *, column: str) -> str:
+    """早餐/午餐/晚餐/加餐 (or 早饭, 夜宵, …) or breakfast/lunch/dinner/snack → the meal's code."""
+    return parse_choice(raw, column=column, choices=_MEALS, expected="早餐, 午餐, 晚餐, 加餐")
+
+
+def parse_source(raw: Any, *, column: str) -> str:
+    """设备/手环, 应用/手机/app, 手动 or device/app/manual → the exercise source's code."""
+    return parse_choice(
+        raw, column=column, choices=_SOURCES, expected="设备, 应用, 手动 (device, app, manual)"
+    )
+
+
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?=\D|$)")
+
+
+def parse_whole_number(raw: Any, *, column: str, unit: str) -> int:
+    """A count such as steps: ``8000``, ``8,000``, ``８０００步``; a fraction is refused."""
+    if isinstance(raw, str | bytes):
+        text = clean_text(raw)
+        raw = _THOUSANDS.sub(lambda match: match.group(0).replace(",", ""), text)
+    value = parse_measurement(raw, column=column, unit=unit)
+    if value != value.to_integral_value():
+        raise ValueProblem(
+            _("%(column)s: %(value)s is not a whole number.")
+            % {"column": column, "value": f"{value.normalize():f}"}
+        )
+    return int(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -191,6 +192,8 @@ def _import_upload_to(batch: ImportBatch, filename: str) -> str:
 
 class ImportKind(models.TextChoices):
     CHECKUPS = "checkups", _("checkups")
+    MEALS = "meals", _("meals")
+    EXERCISE = "exercise", _("exercise")
 
 
 class ImportStatus(models.TextChoices):
@@ -309,3 +312,113 @@ class CheckupResult(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} = {self.value.normalize():f} {self.unit}".rstrip()
+
+
+class Meal(models.TextChoices):
+    BREAKFAST = "breakfast", _("breakfast")
+    LUNCH = "lunch", _("lunch")
+    DINNER = "dinner", _("dinner")
+    SNACK = "snack", _("snack")
+
+
+def _amount(verbose_name: str | Any) -> models.DecimalField:
+    # Empty (null) means the canteen system did not record it, which is not the same as none eaten.
+    return models.DecimalField(verbose_name, max_digits=7, decimal_places=1, null=True, blank=True)
+
+
+class MealRecord(TimeStampedModel):
+    """One meal of one officer at a canteen, as the canteen system exports it."""
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="meal_records"
+    )
+    date = models.DateField(_("date"))
+    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
+    canteen = models.CharField(_("canteen"), max_length=100, blank=True)
+    energy_kcal = _amount(_("energy (kcal)"))
+    salt_g = _amount(_("salt (g)"))
+    oil_g = _amount(_("oil (g)"))
+    sugar_g = _amount(_("added sugar (g)"))
+    vegetables_g = _amount(_("vegetables (g)"))
+    fruit_g = _amount(_("fruit (g)"))
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meal_records",
+        help_text=_("The import that created this record."),
+    )
+
+    class Meta:
+        verbose_name = _("meal record")
+        verbose_name_plural = _("meal records")
+        ordering = ["officer", "-date", "meal"]
+        constraints = [
+            # Also the index behind an officer's weekly diet summary (officer, date range).
+            models.UniqueConstraint(
+                fields=["officer", "date", "meal", "canteen"], name="mealrecord_one_per_meal_and_canteen"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} · {self.date:%Y-%m-%d} · {self.get_meal_display()}"
+
+
+class ExerciseSource(models.TextChoices):
+    DEVICE = "device", _("device")
+    APP = "app", _("mobile app")
+    MANUAL = "manual", _("entered by hand")
+
+
+# Beyond these a day's record is impossible (a marathon is about 55,000 steps; a day has 1,440 minutes).
+MAX_STEPS_PER_DAY = 100_000
+MINUTES_PER_DAY = 1440
+MAX_DISTANCE_KM_PER_DAY = 300
+
+
+class ExerciseRecord(TimeStampedModel):
+    """One officer's activity on one day from one source (a wristband export, the phone, by hand)."""
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="exercise_records"
+    )
+    date = models.DateField(_("date"))
+    steps = models.PositiveIntegerField(_("steps"), null=True, blank=True)
+    active_minutes = models.PositiveSmallIntegerField(_("active minutes"), null=True, blank=True)
+    distance_km = models.DecimalField(
+        _("distance (km)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=10, choices=ExerciseSource.choices)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exercise_records",
+        help_text=_("The import that created this record."),
+    )
+
+    class Meta:
+        verbose_name = _("exercise record")
+        verbose_name_plural = _("exercise records")
+        ordering = ["officer", "-date", "source"]
+        constraints = [
+            # Also the index behind an officer's weekly exercise summary (officer, date range).
+            models.UniqueConstraint(
+                fields=["officer", "date", "source"], name="exerciserecord_one_per_day_and_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(steps__lte=MAX_STEPS_PER_DAY) | Q(steps__isnull=True),
+                name="exerciserecord_steps_possible",
+            ),
+            models.CheckConstraint(
+                condition=Q(active_minutes__lte=MINUTES_PER_DAY) | Q(active_minutes__isnull=True),
+                name="exerciserecord_minutes_within_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} · {self.date:%Y-%m-%d} · {self.get_source_display()}"

@@ -1,4 +1,4 @@
-"""Writes about health: importing checkups from the files checkup centres deliver.
+"""Writes about health: importing checkups, meals and exercise; the phone's own exercise record.
 
 ``checkups_import`` reads a file (health/importing.py), checks each row, grades its values
 (health/grading.py) and records one ``Checkup`` per officer and date with one
@@ -20,20 +20,22 @@
 - **Dry run**: the same work inside a transaction that is rolled back, so the summary is exactly
   what a real import would report; no batch and no file are kept.
 
-No audit row is written yet: the audit log has no action for health imports. Until it has, the
-batch is the record of who imported which file when, what became of each row and which values
-were replaced.
+Every import that is not a dry run writes an audit row (``health_imported``) for its batch; the
+batch is the record of which file was imported when, what became of each row and which values
+were replaced. ``meals_import`` and ``exercise_import`` follow the same rules through
+``run_import`` (see "Meals and exercise" below).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path, PurePath
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
@@ -44,15 +46,41 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from health import grading, importing
 from health.importing import BLOOD_PRESSURE, ImportFileError, Layout, ValueProblem
-from health.models import Checkup, CheckupResult, ImportBatch, ImportKind, ImportStatus, Indicator
+from health.models import (
+    MAX_DISTANCE_KM_PER_DAY,
+    MAX_STEPS_PER_DAY,
+    MINUTES_PER_DAY,
+    Checkup,
+    CheckupResult,
+    ExerciseRecord,
+    ExerciseSource,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    Indicator,
+    MealRecord,
+)
 from health.selectors import active_indicators
 from people.models import Officer, User
+from welfare.domain import DomainError
 
-__all__ = ["ImportFileError", "ImportSummary", "checkups_import"]
+__all__ = [
+    "HealthError",
+    "ImportFileError",
+    "ImportSummary",
+    "checkups_import",
+    "exercise_import",
+    "exercise_record_set",
+    "meals_import",
+]
 
 logger = logging.getLogger(__name__)
 
 IMPORT_CHUNK_ROWS = 500
+
+
+class HealthError(DomainError):
+    """A health record that cannot be written as asked."""
 
 
 @dataclass
@@ -130,21 +158,89 @@ def checkups_import(
     Raises ``ImportFileError`` (a DomainError) when the file as a whole cannot be imported;
     then nothing is written. Rejected rows are reported in the summary instead.
     """
+    default_institution = (institution or "").strip()
+
+    def rows_of(table: importing.Table) -> tuple[Layout, Iterable[tuple[int, list[Any]]], _Rows]:
+        catalogue = _Catalogue.load()
+        layout, rows = importing.find_layout(table, indicators=catalogue.by_code.values())
+        return layout, rows, _CheckupRows(layout, catalogue, default_institution)
+
+    return run_import(
+        file=file,
+        filename=filename,
+        kind=ImportKind.CHECKUPS,
+        rows_of=rows_of,
+        institution=default_institution,
+        dry_run=dry_run,
+        actor=actor,
+    )
+
+
+class _Rows(Protocol):
+    """How one kind of file is imported: what a chunk needs up front, and one row."""
+
+    def prefetch(self, cells: list[tuple[int, dict[str, Any]]]) -> Any: ...
+
+    def import_row(
+        self,
+        number: int,
+        cells: dict[str, Any],
+        known: Any,
+        batch: ImportBatch | None,
+        summary: ImportSummary,
+    ) -> bool:
+        """Check and record the row; True when anything was new or different. Raises _RowRejected."""
+        ...
+
+
+@dataclass
+class _CheckupRows:
+    layout: Layout
+    catalogue: _Catalogue
+    default_institution: str
+
+    def prefetch(self, cells: list[tuple[int, dict[str, Any]]]) -> _Chunk:
+        return _prefetch(cells)
+
+    def import_row(
+        self,
+        number: int,
+        cells: dict[str, Any],
+        known: _Chunk,
+        batch: ImportBatch | None,
+        summary: ImportSummary,
+    ) -> bool:
+        row = _read_row(number, cells, self.layout, self.catalogue, known, self.default_institution)
+        return _write_row(row, self.catalogue, known, batch, summary.changes)
+
+
+def run_import(
+    *,
+    file: str | Path | IO[bytes],
+    filename: str,
+    kind: ImportKind,
+    rows_of: Callable[[importing.Table], tuple[Layout, Iterable[tuple[int, list[Any]]], _Rows]],
+    institution: str = "",
+    dry_run: bool = False,
+    actor: User | None = None,
+) -> ImportSummary:
+    """What every import shares: read the file, a dry run or a kept batch, chunks, counters, the audit row.
+
+    ``rows_of(table)`` finds the file's layout and says how its rows are imported.
+    """
     data = importing.read_limited(file)
     table = importing.open_table(data, filename)
     try:
-        catalogue = _Catalogue.load()
-        layout, rows = importing.find_layout(table, indicators=catalogue.by_code.values())
-        default_institution = (institution or "").strip()
+        layout, rows, importer = rows_of(table)
         if dry_run:
             with transaction.atomic():
-                summary = _import_rows(rows, layout, catalogue, default_institution, batch=None)
+                summary = _import_rows(rows, layout, importer, batch=None)
                 transaction.set_rollback(True)
             summary.dry_run = True
             return summary
-        batch = _batch_start(data=data, filename=filename, institution=default_institution, actor=actor)
+        batch = _batch_start(data=data, filename=filename, kind=kind, institution=institution, actor=actor)
         try:
-            summary = _import_rows(rows, layout, catalogue, default_institution, batch=batch)
+            summary = _import_rows(rows, layout, importer, batch=batch)
         except BaseException:
             _batch_failed(batch)
             raise
@@ -176,9 +272,11 @@ def checkups_import(
             table.close()
 
 
-def _batch_start(*, data: bytes, filename: str, institution: str, actor: User | None) -> ImportBatch:
+def _batch_start(
+    *, data: bytes, filename: str, kind: ImportKind, institution: str, actor: User | None
+) -> ImportBatch:
     batch = ImportBatch(
-        kind=ImportKind.CHECKUPS,
+        kind=kind,
         original_filename=PurePath(filename).name[:255],
         sha256=hashlib.sha256(data).hexdigest(),
         institution=institution[:100],
@@ -218,8 +316,7 @@ def _chunks(rows: Iterable[tuple[int, list[Any]]], size: int) -> Iterator[list[t
 def _import_rows(
     rows: Iterable[tuple[int, list[Any]]],
     layout: Layout,
-    catalogue: _Catalogue,
-    default_institution: str,
+    importer: _Rows,
     *,
     batch: ImportBatch | None,
 ) -> ImportSummary:
@@ -227,11 +324,10 @@ def _import_rows(
     for chunk in _chunks(_non_empty(rows), IMPORT_CHUNK_ROWS):
         cells = [(number, layout.cells(values)) for number, values in chunk]
         with transaction.atomic():
-            known = _prefetch(cells)
+            known = importer.prefetch(cells)
             for number, row_cells in cells:
                 try:
-                    row = _read_row(number, row_cells, layout, catalogue, known, default_institution)
-                    changed = _write_row(row, catalogue, known, batch, summary.changes)
+                    changed = importer.import_row(number, row_cells, known, batch, summary)
                 except _RowRejected as rejection:
                     summary.rejected += 1
                     summary.errors.append({"row": number, "reason": rejection.message})
@@ -253,19 +349,8 @@ def _import_rows(
 
 
 def _prefetch(cells: list[tuple[int, dict[str, Any]]]) -> _Chunk:
-    numbers = {importing.clean_police_number(row.get("police_no")) for _number, row in cells}
-    officers = {
-        officer.police_number: officer
-        for officer in Officer.objects.filter(police_number__in=numbers - {""}).only(
-            "id", "police_number", "name", "sex", "birth_date"
-        )
-    }
-    dates = set()
-    for _number, row in cells:
-        try:
-            dates.add(importing.parse_date(row.get("date"), column=""))
-        except ValueProblem:
-            continue
+    officers = _officers_named(cells)
+    dates = _dates_named(cells)
     checkups = {
         (checkup.officer_id, checkup.date): checkup
         for checkup in Checkup.objects.filter(
@@ -291,35 +376,8 @@ def _read_row(
     default_institution: str,
 ) -> _Row:
     """Check the row and grade its values; raises _RowRejected with every problem found."""
-    police_number = importing.clean_police_number(cells.get("police_no"))
-    if not police_number:
-        raise _RowRejected(_("No police number."))
-    officer = known.officers.get(police_number)
-    if officer is None:
-        raise _RowRejected(_("Unknown police number %(number)s.") % {"number": police_number})
-    name = importing.clean_name(cells.get("name"))
-    if name and name != importing.clean_name(officer.name):
-        raise _RowRejected(
-            _("The name %(name)s does not match the officer with police number %(number)s.")
-            % {"name": importing.clean_text(cells.get("name")), "number": police_number}
-        )
-    date_label = layout.columns["date"].label
-    if importing.is_not_measured(cells.get("date")):
-        raise _RowRejected(_("No checkup date."))
-    try:
-        date = importing.parse_date(cells.get("date"), column=date_label)
-    except ValueProblem as problem:
-        raise _RowRejected(problem.message) from None
-    if date > timezone.localdate():
-        raise _RowRejected(
-            _("%(column)s: %(date)s is in the future.") % {"column": date_label, "date": date.isoformat()}
-        )
-    if date < officer.birth_date:
-        raise _RowRejected(
-            _("%(column)s: %(date)s is before the officer's birth date.")
-            % {"column": date_label, "date": date.isoformat()}
-        )
-
+    officer = _row_officer(cells, known.officers)
+    date = _row_date(cells, layout, officer, missing=_("No checkup date."))
     values, problems = _read_values(cells, layout, catalogue)
     if problems:
         raise _RowRejected(" ".join(problems))
@@ -333,6 +391,65 @@ def _read_row(
         institution=institution,
         graded=_grade(values, catalogue, sex=officer.sex, age=grading.age_on(officer.birth_date, date)),
     )
+
+
+def _row_officer(cells: dict[str, Any], officers: dict[str, Officer]) -> Officer:
+    """The officer a row names by 警号 (and, when the row has one, by a name that must match)."""
+    police_number = importing.clean_police_number(cells.get("police_no"))
+    if not police_number:
+        raise _RowRejected(_("No police number."))
+    officer = officers.get(police_number)
+    if officer is None:
+        raise _RowRejected(_("Unknown police number %(number)s.") % {"number": police_number})
+    name = importing.clean_name(cells.get("name"))
+    if name and name != importing.clean_name(officer.name):
+        raise _RowRejected(
+            _("The name %(name)s does not match the officer with police number %(number)s.")
+            % {"name": importing.clean_text(cells.get("name")), "number": police_number}
+        )
+    return officer
+
+
+def _row_date(cells: dict[str, Any], layout: Layout, officer: Officer, *, missing: str) -> dt.date:
+    """The row's date: required, not in the future, not before the officer was born."""
+    date_label = layout.columns["date"].label
+    if importing.is_not_measured(cells.get("date")):
+        raise _RowRejected(missing)
+    try:
+        date = importing.parse_date(cells.get("date"), column=date_label)
+    except ValueProblem as problem:
+        raise _RowRejected(problem.message) from None
+    if date > timezone.localdate():
+        raise _RowRejected(
+            _("%(column)s: %(date)s is in the future.") % {"column": date_label, "date": date.isoformat()}
+        )
+    if date < officer.birth_date:
+        raise _RowRejected(
+            _("%(column)s: %(date)s is before the officer's birth date.")
+            % {"column": date_label, "date": date.isoformat()}
+        )
+    return date
+
+
+def _officers_named(cells: list[tuple[int, dict[str, Any]]]) -> dict[str, Officer]:
+    """The officers a chunk's rows name, by police number (one query)."""
+    numbers = {importing.clean_police_number(row.get("police_no")) for _number, row in cells}
+    return {
+        officer.police_number: officer
+        for officer in Officer.objects.filter(police_number__in=numbers - {""}).only(
+            "id", "police_number", "name", "sex", "birth_date"
+        )
+    }
+
+
+def _dates_named(cells: list[tuple[int, dict[str, Any]]]) -> set[dt.date]:
+    dates = set()
+    for _number, row in cells:
+        try:
+            dates.add(importing.parse_date(row.get("date"), column=""))
+        except ValueProblem:
+            continue
+    return dates
 
 
 def _read_values(
@@ -511,3 +628,301 @@ def _write_row(
             grade.flag,
         )
     return True
+
+
+# --- Meals and exercise ------------------------------------------------------------------------------------
+#
+# The same contract as checkups (one savepoint per row, chunks, idempotence, dry run, a kept batch, the
+# audit row), with simpler records: one MealRecord per officer, date, meal and canteen; one ExerciseRecord
+# per officer, date and source. A value the row leaves empty keeps what is recorded (a new record leaves
+# it empty: "not recorded", which is not zero); a different value replaces it and is listed in ``changes``.
+
+# The most one meal can hold; beyond this a value is a typing or unit error (grams typed as milligrams).
+MEAL_LIMITS: dict[str, Decimal] = {
+    "energy_kcal": Decimal(5000),
+    "salt_g": Decimal(50),
+    "oil_g": Decimal(200),
+    "sugar_g": Decimal(300),
+    "vegetables_g": Decimal(3000),
+    "fruit_g": Decimal(3000),
+}
+EXERCISE_LIMITS: dict[str, Decimal] = {
+    "steps": Decimal(MAX_STEPS_PER_DAY),
+    "active_minutes": Decimal(MINUTES_PER_DAY),
+    "distance_km": Decimal(MAX_DISTANCE_KM_PER_DAY),
+}
+_EXERCISE_VALUES = ("steps", "active_minutes", "distance_km")
+
+
+def meals_import(
+    *, file: str | Path | IO[bytes], filename: str, dry_run: bool = False, actor: User | None = None
+) -> ImportSummary:
+    """Import a canteen system's meal export (.xlsx or .csv), one row per officer and meal.
+
+    Columns: 警号/police_no, 姓名/name (optional), 日期/date, 餐次/meal (早餐/午餐/晚餐/加餐 or English),
+    食堂/canteen (optional), and any of 能量/energy_kcal (kcal), 盐/salt_g, 油/oil_g, 糖/sugar_g,
+    蔬菜/vegetables_g, 水果/fruit_g (grams). Raises ``ImportFileError`` for a file that cannot be imported.
+    """
+
+    def rows_of(table: importing.Table) -> tuple[Layout, Iterable[tuple[int, list[Any]]], _Rows]:
+        layout, rows = importing.read_layout(
+            table,
+            aliases=importing.aliases_of(importing.MEAL_HEADERS),
+            units=importing.MEAL_UNITS,
+            required={
+                "date": _("The file has no 日期 (date) column."),
+                "meal": _("The file has no 餐次 (meal) column."),
+            },
+        )
+        return layout, rows, _DailyRows(layout, _MEAL_KIND)
+
+    return run_import(
+        file=file, filename=filename, kind=ImportKind.MEALS, rows_of=rows_of, dry_run=dry_run, actor=actor
+    )
+
+
+def exercise_import(
+    *, file: str | Path | IO[bytes], filename: str, dry_run: bool = False, actor: User | None = None
+) -> ImportSummary:
+    """Import a wristband's or fitness app's daily export (.xlsx or .csv), one row per officer and day.
+
+    Columns: 警号/police_no, 姓名/name (optional), 日期/date, any of 步数/steps, 活动分钟/active_minutes,
+    距离/distance_km (km), and 来源/source (设备/应用/手动 or device/app/manual; ``device`` when the
+    file has no such column). Raises ``ImportFileError`` for a file that cannot be imported.
+    """
+
+    def rows_of(table: importing.Table) -> tuple[Layout, Iterable[tuple[int, list[Any]]], _Rows]:
+        layout, rows = importing.read_layout(
+            table,
+            aliases=importing.aliases_of(importing.EXERCISE_HEADERS),
+            units=importing.EXERCISE_UNITS,
+            required={"date": _("The file has no 日期 (date) column.")},
+        )
+        return layout, rows, _DailyRows(layout, _EXERCISE_KIND)
+
+    return run_import(
+        file=file, filename=filename, kind=ImportKind.EXERCISE, rows_of=rows_of, dry_run=dry_run, actor=actor
+    )
+
+
+@dataclass(frozen=True)
+class _DailyKind:
+    """What differs between meal and exercise rows: the model, the key beside officer and date, the values."""
+
+    model: type[MealRecord] | type[ExerciseRecord]
+    key_fields: tuple[str, ...]  # beside officer and date
+    values: dict[str, tuple[str, Decimal]]  # field → (unit, highest possible value)
+    whole_numbers: frozenset[str]
+    decimals: int
+
+    def key_of(self, record: Any) -> tuple[Any, ...]:
+        return (record.officer_id, record.date, *(getattr(record, name) for name in self.key_fields))
+
+
+_MEAL_KIND = _DailyKind(
+    model=MealRecord,
+    key_fields=("meal", "canteen"),
+    values={name: (importing.MEAL_UNITS[name], limit) for name, limit in MEAL_LIMITS.items()},
+    whole_numbers=frozenset(),
+    decimals=1,
+)
+_EXERCISE_KIND = _DailyKind(
+    model=ExerciseRecord,
+    key_fields=("source",),
+    values={name: (importing.EXERCISE_UNITS[name], limit) for name, limit in EXERCISE_LIMITS.items()},
+    whole_numbers=frozenset({"steps", "active_minutes"}),
+    decimals=2,
+)
+
+
+@dataclass
+class _DailyChunk:
+    officers: dict[str, Officer]
+    records: dict[tuple[Any, ...], Any]  # _DailyKind.key_of → record
+
+
+@dataclass
+class _DailyRows:
+    layout: Layout
+    kind: _DailyKind
+
+    def prefetch(self, cells: list[tuple[int, dict[str, Any]]]) -> _DailyChunk:
+        officers = _officers_named(cells)
+        records = self.kind.model.objects.filter(
+            officer_id__in=[officer.pk for officer in officers.values()], date__in=_dates_named(cells)
+        )
+        return _DailyChunk(
+            officers=officers, records={self.kind.key_of(record): record for record in records}
+        )
+
+    def import_row(
+        self,
+        number: int,
+        cells: dict[str, Any],
+        known: _DailyChunk,
+        batch: ImportBatch | None,
+        summary: ImportSummary,
+    ) -> bool:
+        officer = _row_officer(cells, known.officers)
+        date = _row_date(cells, self.layout, officer, missing=_("No date."))
+        key_values = self._key_values(cells)
+        values = self._values(cells)
+        if not values:
+            raise _RowRejected(_("Nothing was recorded in this row."))
+        key = (officer.pk, date, *key_values.values())
+        record = known.records.get(key)
+        if record is None:
+            try:
+                with transaction.atomic():
+                    record = self.kind.model.objects.create(
+                        officer=officer, date=date, import_batch=batch, **key_values, **values
+                    )
+            except IntegrityError:
+                raise _RowRejected(
+                    _("Another import wrote this record at the same moment; import the file again.")
+                ) from None
+            known.records[key] = record
+            return True
+        different = {name: value for name, value in values.items() if getattr(record, name) != value}
+        if not different:
+            return False
+        self.kind.model.objects.filter(pk=record.pk).update(updated_at=timezone.now(), **different)
+        for name, value in different.items():
+            old = getattr(record, name)
+            summary.changes.append(
+                {
+                    "row": number,
+                    "police_no": officer.police_number,
+                    "date": date.isoformat(),
+                    **key_values,
+                    "field": name,
+                    "old": None if old is None else _plain(old),
+                    "new": _plain(value),
+                }
+            )
+            setattr(record, name, value)
+        return True
+
+    def _key_values(self, cells: dict[str, Any]) -> dict[str, str]:
+        columns = self.layout.columns
+        if self.kind.model is MealRecord:
+            if importing.is_not_measured(cells.get("meal")):
+                raise _RowRejected(_("No meal (餐次)."))
+            try:
+                meal = importing.parse_meal(cells.get("meal"), column=columns["meal"].label)
+            except ValueProblem as problem:
+                raise _RowRejected(problem.message) from None
+            return {"meal": meal, "canteen": importing.clean_text(cells.get("canteen"))[:100]}
+        if "source" not in columns or importing.is_not_measured(cells.get("source")):
+            return {"source": ExerciseSource.DEVICE}
+        try:
+            return {"source": importing.parse_source(cells.get("source"), column=columns["source"].label)}
+        except ValueProblem as problem:
+            raise _RowRejected(problem.message) from None
+
+    def _values(self, cells: dict[str, Any]) -> dict[str, Any]:
+        """The row's values, each possible; raises _RowRejected listing every problem."""
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, (unit, highest) in self.kind.values.items():
+            column = self.layout.columns.get(name)
+            if column is None or importing.is_not_measured(cells.get(name)):
+                continue
+            try:
+                if name in self.kind.whole_numbers:
+                    value = Decimal(
+                        importing.parse_whole_number(cells.get(name), column=column.label, unit=unit)
+                    )
+                else:
+                    value = grading.quantize(
+                        importing.parse_measurement(cells.get(name), column=column.label, unit=unit),
+                        self.kind.decimals,
+                    )
+            except ValueProblem as problem:
+                problems.append(problem.message)
+                continue
+            if not Decimal(0) <= value <= highest:
+                problems.append(out_of_range(column.label, value, unit, highest))
+                continue
+            values[name] = int(value) if name in self.kind.whole_numbers else value
+        if problems:
+            raise _RowRejected(" ".join(problems))
+        return values
+
+
+def out_of_range(label: str, value: Decimal | int, unit: str, highest: Decimal | int) -> str:
+    return _("%(column)s: %(value)s %(unit)s is impossible (possible: %(min)s–%(max)s).") % {
+        "column": label,
+        "value": _plain(value),
+        "unit": unit,
+        "min": "0",
+        "max": _plain(highest),
+    }
+
+
+def _plain(value: Decimal | int) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+# --- The phone's own daily record ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def exercise_record_set(
+    *,
+    officer: Officer,
+    date: dt.date,
+    steps: int | None,
+    active_minutes: int | None,
+    distance_km: Decimal | None,
+    source: str = ExerciseSource.APP,
+    actor: User | None,
+) -> tuple[ExerciseRecord, bool]:
+    """Record an officer's day from one source; the same date and source again replaces it.
+
+    Returns (record, created). A record that already holds these values is returned untouched
+    (no write, no audit row), so a phone that syncs the same day twice changes nothing. Refuses a
+    future date and impossible values with a ``HealthError`` naming the field.
+    """
+    if source not in ExerciseSource.values:
+        raise HealthError(_("Unknown source %(source)s.") % {"source": source}, field="source")
+    if date > timezone.localdate():
+        raise HealthError(_("The date %(date)s is in the future.") % {"date": date.isoformat()}, field="date")
+    given = {"steps": steps, "active_minutes": active_minutes, "distance_km": distance_km}
+    if all(value is None for value in given.values()):
+        raise HealthError(_("Give the steps, the active minutes or the distance."))
+    labels = {"steps": _("steps"), "active_minutes": _("active minutes"), "distance_km": _("distance")}
+    for name, value in given.items():
+        unit, highest = _EXERCISE_KIND.values[name]
+        if value is not None and not 0 <= value <= highest:
+            raise HealthError(out_of_range(str(labels[name]), value, unit, highest), field=name)
+    if distance_km is not None:
+        given["distance_km"] = grading.quantize(Decimal(distance_km), _EXERCISE_KIND.decimals)
+
+    # Lock the officer: two syncs of the same day at once serialise instead of colliding on insert.
+    Officer.objects.select_for_update().filter(pk=officer.pk).first()
+    record = ExerciseRecord.objects.filter(officer=officer, date=date, source=source).first()
+    if record is None:
+        record = ExerciseRecord.objects.create(officer=officer, date=date, source=source, **given)
+        created = True
+    else:
+        old = {name: getattr(record, name) for name in given}
+        if old == given:
+            return record, False
+        for name, value in given.items():
+            setattr(record, name, value)
+        record.save(update_fields=[*given, "updated_at"])
+        created = False
+    audit_record(
+        actor=actor,
+        action=AuditAction.HEALTH_IMPORTED,
+        target=record,
+        detail={
+            "kind": ImportKind.EXERCISE,
+            "source": source,
+            "date": date.isoformat(),
+            "created": created,
+            **{name: None if value is None else _plain(value) for name, value in given.items()},
+        },
+    )
+    return record, created

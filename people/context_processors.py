@@ -28,9 +28,14 @@ def navigation(request) -> dict:
     items = [{"label": _("Home"), "url": reverse("home"), "icon": "house"}]
     if selectors.officer_of(user) is not None:
         items.append({"label": _("My family"), "url": reverse("family"), "icon": "people"})
+        items.append({"label": _("My health"), "url": reverse("health-my-archive"), "icon": "heart-pulse"})
     if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
+    if Role.HEALTH_STAFF in roles:
+        items.append(
+            {"label": _("Health archives"), "url": reverse("health-officers"), "icon": "clipboard2-pulse"}
+        )
     if Role.WELFARE_OFFICE in roles:
         items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
     if Role.SYSADMIN in roles:

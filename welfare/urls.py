@@ -13,6 +13,8 @@ admin.site.index_title = _("System administration")
 api_v1 = [
     path("", include("people.api_urls")),
     path("", include("notifications.api_urls")),
+    path("health/", include("health.api_urls")),
+    path("health/", include("health.archive_api_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),
+    path("health/", include("health.urls")),
     path("", include("people.urls")),
 ]
 

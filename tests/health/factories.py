@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from health.models import Checkup, CheckupResult, ImportBatch, Indicator
+from health.models import Checkup, CheckupResult, ExerciseRecord, ImportBatch, Indicator, MealRecord
 from tests.factories import OfficerFactory
 
 
@@ -51,3 +51,30 @@ class ImportBatchFactory(DjangoModelFactory):
     file = factory.django.FileField(filename="体检结果.csv", data="警号,体检日期\n".encode())
     sha256 = "0" * 64
     status = "done"
+
+
+class MealRecordFactory(DjangoModelFactory):
+    """A canteen lunch; amounts not given stay empty (not recorded)."""
+
+    class Meta:
+        model = MealRecord
+
+    officer = factory.SubFactory(OfficerFactory)
+    date = dt.date(2025, 3, 3)
+    meal = "lunch"
+    canteen = "机关食堂"
+
+
+class ExerciseRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = ExerciseRecord
+
+    officer = factory.SubFactory(OfficerFactory)
+    date = dt.date(2025, 3, 3)
+    steps = 6000
+    active_minutes = 30
+    distance_km = Decimal("4.20")
+    source = "device"
+
+    class Params:
+        from_app = factory.Trait(source="app")

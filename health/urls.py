@@ -1,0 +1,9 @@
+from django.urls import path
+
+from health import views
+
+urlpatterns = [
+    path("", views.my_archive, name="health-my-archive"),
+    path("officers/", views.archive_officers, name="health-officers"),
+    path("officers/<str:police_number>/", views.officer_archive, name="health-officer-archive"),
+]
