@@ -131,6 +131,9 @@ class _Chunk:
     officers: dict[str, Officer]
     checkups: dict[tuple[int, Any], Checkup]
     results: dict[tuple[int, int], CheckupResult]  # (checkup id, indicator id)
+    # New checkups of the chunk, written together when the chunk ends (two INSERTs for all of them).
+    pending: list[_Row] = field(default_factory=list)
+    pending_keys: set[tuple[int, Any]] = field(default_factory=set)
 
 
 @dataclass
@@ -211,7 +214,68 @@ class _CheckupRows:
         summary: ImportSummary,
     ) -> bool:
         row = _read_row(number, cells, self.layout, self.catalogue, known, self.default_institution)
+        key = (row.officer.pk, row.date)
+        if key in known.pending_keys:
+            # The same checkup twice in one file: the first must be written before the second compares.
+            self.finish_chunk(known, batch, summary)
+        if key not in known.checkups:
+            known.pending.append(row)
+            known.pending_keys.add(key)
+            return True
         return _write_row(row, self.catalogue, known, batch, summary.changes)
+
+    def finish_chunk(self, known: _Chunk, batch: ImportBatch | None, summary: ImportSummary) -> None:
+        """Write the chunk's new checkups and their results at once; if that collides with another
+        import, write them one by one so that only the colliding rows are rejected."""
+        rows, known.pending, known.pending_keys = known.pending, [], set()
+        if not rows:
+            return
+        try:
+            with transaction.atomic():
+                checkups = Checkup.objects.bulk_create(
+                    [
+                        Checkup(
+                            officer=row.officer,
+                            date=row.date,
+                            institution=row.institution,
+                            import_batch=batch,
+                        )
+                        for row in rows
+                    ]
+                )
+                results = [
+                    _new_result(checkup, self.catalogue.by_code[code], value, grade)
+                    for checkup, row in zip(checkups, rows, strict=True)
+                    for code, (value, grade) in row.graded.items()
+                ]
+                CheckupResult.objects.bulk_create(results)
+        except IntegrityError:
+            for row in rows:
+                try:
+                    _write_row(row, self.catalogue, known, batch, summary.changes)
+                except _RowRejected as rejection:
+                    summary.imported -= 1  # it was counted when it was read
+                    summary.rejected += 1
+                    summary.errors.append({"row": row.number, "reason": rejection.message})
+            summary.errors.sort(key=lambda error: error["row"])
+            return
+        for checkup, row in zip(checkups, rows, strict=True):
+            known.checkups[(row.officer.pk, row.date)] = checkup
+        for result in results:
+            known.results[(result.checkup_id, result.indicator_id)] = result
+
+
+def _new_result(
+    checkup: Checkup, indicator: Indicator, value: Decimal, grade: grading.Grade
+) -> CheckupResult:
+    return CheckupResult(
+        checkup=checkup,
+        indicator=indicator,
+        value=value,
+        unit=indicator.unit,
+        category=grade.category,
+        flag=grade.flag,
+    )
 
 
 def run_import(
@@ -337,6 +401,9 @@ def _import_rows(
                     else:
                         summary.unchanged += 1
                 summary.rows += 1
+            finish = getattr(importer, "finish_chunk", None)
+            if finish is not None:
+                finish(known, batch, summary)
             if batch is not None:
                 # Progress: committed with the chunk's rows.
                 ImportBatch.objects.filter(pk=batch.pk).update(

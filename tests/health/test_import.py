@@ -377,11 +377,10 @@ def test_a_row_written_by_another_import_at_the_same_moment_is_rejected_alone(
     tmp_path, zhang, li, monkeypatch
 ):
     original = CheckupResult.objects.bulk_create
-    calls = []
 
     def racing(objs, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
+        # Another import is writing Zhang's checkup right now: every write of its results collides.
+        if any(result.checkup.officer_id == zhang.pk for result in objs):
             raise IntegrityError("UNIQUE constraint failed: health_checkupresult.checkup_id")
         return original(objs, *args, **kwargs)
 
@@ -542,14 +541,14 @@ def test_a_crash_half_way_marks_the_batch_failed_and_a_second_import_finishes(
     tmp_path, zhang, li, monkeypatch
 ):
     monkeypatch.setattr(services, "IMPORT_CHUNK_ROWS", 1)
-    original = services._write_row
+    original = services._new_result
 
-    def crash_on_li(row, *args, **kwargs):
-        if row.officer.pk == li.pk:
+    def crash_on_li(checkup, *args, **kwargs):
+        if checkup.officer_id == li.pk:
             raise RuntimeError("the worker was killed")
-        return original(row, *args, **kwargs)
+        return original(checkup, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_write_row", crash_on_li)
+    monkeypatch.setattr(services, "_new_result", crash_on_li)
     with pytest.raises(RuntimeError):
         run(tmp_path, sheet(ZHANG, LI))
     batch = ImportBatch.objects.get()
@@ -558,7 +557,7 @@ def test_a_crash_half_way_marks_the_batch_failed_and_a_second_import_finishes(
     assert Checkup.objects.filter(officer=zhang).exists()
     assert not Checkup.objects.filter(officer=li).exists()
 
-    monkeypatch.setattr(services, "_write_row", original)
+    monkeypatch.setattr(services, "_new_result", original)
     summary = run(tmp_path, sheet(ZHANG, LI))
     assert (summary.imported, summary.unchanged) == (1, 1)
 
@@ -668,3 +667,23 @@ def test_a_value_parsed_from_an_excel_float_keeps_its_decimals(tmp_path, zhang):
     graded = results_of(zhang)
     assert graded["tg"] == ("1.7", "borderline", "high")
     assert CheckupResult.objects.get(indicator__code="tg").value == Decimal("1.70")
+
+
+def test_the_same_checkup_twice_in_one_file_is_written_once(tmp_path, zhang):
+    summary = run(tmp_path, sheet(ZHANG, ZHANG))
+    assert (summary.rows, summary.imported, summary.unchanged, summary.rejected) == (2, 1, 1, 0)
+    assert Checkup.objects.filter(officer=zhang).count() == 1
+
+
+def test_new_checkups_of_a_chunk_cost_a_fixed_number_of_queries(
+    tmp_path, station, django_assert_max_num_queries
+):
+    officers = [OfficerFactory(org_unit=station, sex="male") for _ in range(30)]
+    rows = [{**ZHANG, "police_no": o.police_number, "name": o.name} for o in officers]
+    path = tmp_path / "many.csv"
+    path.write_bytes(csv_bytes(sheet(*rows)))
+    # Catalogue (2), the chunk's officers, checkups and results, two INSERTs, the batch (kept file, row,
+    # progress, done), the audit row, savepoints: a fixed number, not a few per row.
+    with django_assert_max_num_queries(20):
+        summary = services.checkups_import(file=path, filename=path.name)
+    assert summary.imported == 30
