@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,8 +10,8 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from health import archive
-from people import scope, selectors
+from health import aggregates, archive
+from people import permissions, scope, selectors
 
 
 def _trend_data(found: archive.Archive) -> list[dict]:
@@ -46,6 +47,19 @@ def officer_archive(request: HttpRequest, police_number: str) -> HttpResponse:
     officer = archive.archive_officer_or_404(viewer=request.user, police_number=police_number)
     archive.record_archive_read(viewer=request.user, officer=officer, channel="portal")
     return _render_archive(request, officer, own=officer.user_id == request.user.pk)
+
+
+@login_required
+def unit_overview(request: HttpRequest) -> HttpResponse:
+    """Leaders, unit admins and staff: checkup coverage and abnormal rates by unit, small groups withheld."""
+    if not permissions.can_see_head_counts(request.user):
+        raise PermissionDenied
+    rows = aggregates.unit_health(viewer=request.user)
+    return render(
+        request,
+        "health/units.html",
+        {"rows": rows, "minimum": settings.MIN_GROUP_SIZE, "conditions": list(aggregates.CONDITIONS)},
+    )
 
 
 @login_required

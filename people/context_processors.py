@@ -32,6 +32,8 @@ def navigation(request) -> dict:
     if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
+    if permissions.can_see_head_counts(user):
+        items.append({"label": _("Health by unit"), "url": reverse("health-units"), "icon": "bar-chart"})
     if Role.HEALTH_STAFF in roles:
         items.append(
             {"label": _("Health archives"), "url": reverse("health-officers"), "icon": "clipboard2-pulse"}

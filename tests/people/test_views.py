@@ -178,7 +178,7 @@ def test_it_offers_the_admin_to_the_sysadmin_in_the_navigation(city):
     services.role_assign(user=admin, role="sysadmin", org_unit=city, actor=None)
     client = _client(admin)
     labels = [str(item["label"]) for item in client.get("/").context["nav_items"]]
-    assert len(labels) == 4  # home, roster, system status, administration (no family: no officer profile)
+    assert len(labels) == 5  # home, roster, health by unit, status, administration (no officer profile)
     assert client.get("/admin/people/orgunit/").status_code == 200
     assert client.get("/admin/audit/auditentry/").status_code == 403
 
