@@ -197,6 +197,7 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting for a worker")
     RUNNING = "running", _("running")
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
@@ -224,6 +225,9 @@ class ImportBatch(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    total_rows = models.PositiveIntegerField(
+        _("rows in the file"), null=True, blank=True, help_text=_("Counted on upload, for the progress bar.")
     )
     rows = models.PositiveIntegerField(_("rows"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)
@@ -422,3 +426,114 @@ class ExerciseRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.officer} · {self.date:%Y-%m-%d} · {self.get_source_display()}"
+
+
+class HealthProfile(models.Model):
+    """One officer's health record header: the assigned adviser, and the latest checkup's risk.
+
+    ``checkup`` and ``risk_level`` are derived (kept by ``health.followups.profiles_refresh`` after
+    every checkup import) so that cohorts can be filtered and counted in SQL; the archive page
+    recomputes the risk with its reasons from the results themselves.
+    """
+
+    officer = models.OneToOneField(
+        Officer,
+        verbose_name=_("officer"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="health_profile",
+    )
+    checkup = models.ForeignKey(
+        Checkup,
+        verbose_name=_("latest checkup"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checkup_date = models.DateField(_("latest checkup date"), null=True, blank=True)
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices, blank=True)
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("health adviser"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="advised_profiles",
+        help_text=_("The adviser doctor who may read this archive and take its follow-ups."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("health profile")
+        verbose_name_plural = _("health profiles")
+        indexes = [
+            models.Index(fields=["risk_level"], name="healthprofile_risk_idx"),
+            models.Index(fields=["checkup_date"], name="healthprofile_checkup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} · {self.risk_level or '-'}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("to do")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+
+
+class FollowUpOutcome(models.TextChoices):
+    ADVICE = "advice", _("lifestyle advice given")
+    RECHECK_NORMAL = "recheck_normal", _("re-checked, now normal")
+    REFERRED = "referred", _("referred to a hospital")
+    UNDER_TREATMENT = "under_treatment", _("already under treatment")
+    DECLINED = "declined", _("officer declined")
+    UNREACHABLE = "unreachable", _("could not be reached")
+
+
+class FollowUp(TimeStampedModel):
+    """Health staff following up one checkup's abnormal results, until an outcome is recorded.
+
+    Opened by the checkup import for every checkup whose risk level is above green (one per checkup,
+    so importing the file again opens nothing new).
+    """
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    checkup = models.OneToOneField(
+        Checkup, verbose_name=_("checkup"), on_delete=models.CASCADE, related_name="follow_up"
+    )
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    indicators = models.JSONField(_("abnormal indicators"), default=list, help_text=_("Indicator codes."))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="health_follow_ups",
+    )
+    due_date = models.DateField(_("due date"))
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=FollowUpOutcome.choices, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["status", "due_date"], name="followup_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=FollowUpStatus.DONE) | ~Q(outcome=""),
+                name="followup_done_has_outcome",
+                violation_error_message=_("A follow-up that is done needs an outcome."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} · {self.checkup.date:%Y-%m-%d} · {self.get_status_display()}"

@@ -214,6 +214,7 @@ class Role(models.TextChoices):
     UNIT_ADMIN = "unit_admin", _("unit admin")
     WELFARE_OFFICE = "welfare_office", _("welfare office")
     HEALTH_STAFF = "health_staff", _("health staff")
+    HEALTH_ADVISER = "health_adviser", _("health adviser")
     LEADER = "leader", _("leader")
     SYSADMIN = "sysadmin", _("system administrator")
     AUDITOR = "auditor", _("security auditor")
