@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     BROADCAST_CANCELLED = "broadcast_cancelled", _("message to a unit cancelled")
     HEALTH_IMPORTED = "health_imported", _("health data imported")
     REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
+    HEALTH_ADVISER_CHANGED = "health_adviser_changed", _("health adviser assigned")
 
 
 class AuditResult(models.TextChoices):

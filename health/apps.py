@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class HealthConfig(AppConfig):
     name = "health"
     verbose_name = _("Health archive")
+
+    def ready(self) -> None:
+        from health import kinds  # noqa: F401  (registers the health reminders)

@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from health import archive
+from health.models import FollowUpStatus
+from health.selectors import Verdict
 from people import selectors
 
 
@@ -58,12 +60,52 @@ class ArchiveOfficerSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class AmountSerializer(serializers.Serializer):
+    per_day = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+
+
+class DietWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    days_recorded = serializers.IntegerField()
+    energy_kcal = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
+    salt_g = AmountSerializer()
+    oil_g = AmountSerializer()
+    sugar_g = AmountSerializer()
+    vegetables_g = AmountSerializer()
+    fruit_g = AmountSerializer()
+
+
+class ExerciseWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    days_recorded = serializers.IntegerField()
+    steps_per_day = serializers.IntegerField(allow_null=True)
+    steps_verdict = serializers.ChoiceField(choices=Verdict.choices)
+    days_meeting_steps = serializers.IntegerField()
+    active_minutes = serializers.IntegerField()
+    active_minutes_verdict = serializers.ChoiceField(choices=Verdict.choices)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    checkup_date = serializers.DateField(source="checkup.date")
+    risk_level = serializers.CharField()
+    indicators = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(choices=FollowUpStatus.choices)
+    due_date = serializers.DateField()
+    assignee = serializers.CharField(source="assignee.display_name", allow_null=True, default=None)
+    outcome = serializers.CharField()
+
+
 class ArchiveSerializer(serializers.Serializer):
     officer = ArchiveOfficerSerializer()
     risk = RiskSerializer()
     latest = CheckupSerializer(allow_null=True)
     checkup_count = serializers.IntegerField()
     trends = TrendSerializer(many=True)
+    diet_weeks = DietWeekSerializer(many=True, help_text="The last 4 complete weeks, newest first.")
+    exercise_weeks = ExerciseWeekSerializer(many=True, help_text="The last 4 complete weeks, newest first.")
+    follow_ups = FollowUpSerializer(many=True)
+    adviser = serializers.CharField(allow_null=True, help_text="The assigned adviser doctor's name.")
 
 
 def _payload(found: archive.Archive) -> dict:
@@ -80,6 +122,10 @@ def _payload(found: archive.Archive) -> dict:
         "latest": found.latest,
         "checkup_count": found.checkup_count,
         "trends": found.trends,
+        "diet_weeks": found.diet_weeks,
+        "exercise_weeks": found.exercise_weeks,
+        "follow_ups": found.follow_ups,
+        "adviser": found.adviser.display_name if found.adviser is not None else None,
     }
 
 

@@ -102,6 +102,48 @@ def grade(value: Decimal, rules: Iterable[RuleLike], *, sex: str, age: int | Non
     return Grade(category=best.category, flag=best.flag)
 
 
+_Band = tuple[Decimal | None, Decimal | None, Grade]
+
+
+class Grader:
+    """One indicator's rules, ready to grade many values: what ``grade()`` answers, without re-reading them.
+
+    For each sex and age met, the rules meant for that person are kept once, ordered by precedence
+    (stable: among equal precedence the rules keep their order), so the first rule covering a value is
+    the one ``grade()`` picks. An import grades the same few sexes and ages over and over.
+    """
+
+    def __init__(self, rules: Iterable[RuleLike]) -> None:
+        self._rules = tuple(rules)
+        # (sex, age) → (lower, upper, grade) of the rules meant for that person, by precedence
+        self._bands: dict[tuple[str, int | None], tuple[_Band, ...]] = {}
+
+    def grade(self, value: Decimal, *, sex: str, age: int | None) -> Grade:
+        return grade_in(self.bands(sex=sex, age=age), value)
+
+    def bands(self, *, sex: str, age: int | None) -> tuple[_Band, ...]:
+        """(lower, upper, grade) of the rules meant for a person of this sex and age, by precedence."""
+        bands = self._bands.get((sex, age))
+        if bands is None:
+            meant = sorted(
+                (rule for rule in self._rules if applies_to(rule, sex=sex, age=age)),
+                key=_precedence,
+                reverse=True,  # stays stable: the earlier of two equal rules wins, as max() picks it
+            )
+            bands = self._bands[(sex, age)] = tuple(
+                (rule.lower, rule.upper, Grade(category=rule.category, flag=rule.flag)) for rule in meant
+            )
+        return bands
+
+
+def grade_in(bands: tuple[_Band, ...], value: Decimal) -> Grade:
+    """The grade of the first band (``Grader.bands()``) covering ``value``; UNGRADED if none does."""
+    for lower, upper, found in bands:
+        if (lower is None or value >= lower) and (upper is None or value < upper):
+            return found
+    return UNGRADED
+
+
 def worse_blood_pressure(*categories: str) -> str:
     """The worst of blood-pressure categories; unknown or empty ones are ignored."""
     known = [c for c in categories if c in BLOOD_PRESSURE_ORDER]
@@ -120,6 +162,11 @@ def grade_blood_pressure(
     """Grades of the systolic and diastolic readings (None where not measured), sharing one category."""
     own_sbp = grade(sbp, sbp_rules, sex=sex, age=age) if sbp is not None else None
     own_dbp = grade(dbp, dbp_rules, sex=sex, age=age) if dbp is not None else None
+    return share_blood_pressure(own_sbp, own_dbp)
+
+
+def share_blood_pressure(own_sbp: Grade | None, own_dbp: Grade | None) -> tuple[Grade | None, Grade | None]:
+    """The readings' own grades (None where not measured) with the worse category of the two for both."""
     combined = worse_blood_pressure(*(g.category for g in (own_sbp, own_dbp) if g is not None))
 
     def shared(own: Grade | None) -> Grade | None:

@@ -244,6 +244,8 @@ def clean_text(raw: Any) -> str:
     """A cell as text, normalised: full-width characters to ASCII (NFKC), no surrounding space."""
     if raw is None:
         return ""
+    if type(raw) is str and raw.isascii():
+        return raw.strip()  # NFKC leaves ASCII as it is, and there is no zero-width space or BOM in it
     if isinstance(raw, float):
         return str(int(raw)) if raw.is_integer() else repr(raw)
     if isinstance(raw, dt.datetime | dt.date):

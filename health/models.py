@@ -489,6 +489,7 @@ class FollowUpOutcome(models.TextChoices):
     UNDER_TREATMENT = "under_treatment", _("already under treatment")
     DECLINED = "declined", _("officer declined")
     UNREACHABLE = "unreachable", _("could not be reached")
+    SUPERSEDED = "superseded", _("replaced by a newer checkup")
 
 
 class FollowUp(TimeStampedModel):

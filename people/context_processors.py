@@ -34,10 +34,13 @@ def navigation(request) -> dict:
     roles = scope.roles_of(user)
     if permissions.can_see_head_counts(user):
         items.append({"label": _("Health by unit"), "url": reverse("health-units"), "icon": "bar-chart"})
-    if Role.HEALTH_STAFF in roles:
+    if roles & {Role.HEALTH_STAFF, Role.HEALTH_ADVISER}:
         items.append(
             {"label": _("Health archives"), "url": reverse("health-officers"), "icon": "clipboard2-pulse"}
         )
+        items.append({"label": _("Follow-ups"), "url": reverse("health-follow-ups"), "icon": "list-check"})
+    if Role.HEALTH_STAFF in roles:
+        items.append({"label": _("Imports"), "url": reverse("health-imports"), "icon": "upload"})
     if Role.WELFARE_OFFICE in roles:
         items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
     if Role.SYSADMIN in roles:

@@ -243,6 +243,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo_welfare", "100003", "王静", Sex.FEMALE, "C", "爱警办主任", Role.WELFARE_OFFICE, "C"),
     DemoAccount("demo_health", "100004", "赵明华", Sex.MALE, "C", "健康管理员", Role.HEALTH_STAFF, "C"),
     DemoAccount("demo_leader", "100005", "孙建国", Sex.MALE, "C", "副局长", Role.LEADER, "C"),
+    DemoAccount(
+        "demo_adviser", "100006", "吴文清", Sex.FEMALE, "C", "名医顾问（心内科）", Role.HEALTH_ADVISER, "C"
+    ),
     DemoAccount("demo_admin", None, "", Sex.MALE, "C", "", Role.SYSADMIN, "C"),
     DemoAccount("demo_auditor", None, "", Sex.FEMALE, "C", "", Role.AUDITOR, "C"),
 )

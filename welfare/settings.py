@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
         "OfficerKindEnum": "people.models.OfficerKind",
         "OrgUnitKindEnum": "people.models.OrgUnitKind",
         "RoleEnum": "people.models.Role",
+        "VerdictEnum": "health.selectors.Verdict",
+        "FollowUpStatusEnum": "health.models.FollowUpStatus",
     },
 }
 
@@ -371,6 +373,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "housekeeping": {"task": "people.housekeeping", "schedule": crontab(hour=3, minute=15)},
+    "health-checkup-overdue": {
+        "task": "health.remind_overdue_checkups",
+        "schedule": crontab(hour=6, minute=40),
+    },
     "daily-greetings": {
         "task": "notifications.schedule_daily_greetings",
         # Hourly, though the greetings are due once a day at GREETING_HOUR: beat marks an entry as run
@@ -440,6 +446,11 @@ SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 300, minimum=20)
 # --- Imports ------------------------------------------------------------------
 # Uploaded files larger than this are refused before they are read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# --- PDF ----------------------------------------------------------------------
+# A TrueType font (.ttf, .ttc) with Chinese glyphs to embed in PDFs. Unset: a system CJK font, else the
+# built-in STSong-Light (welfare/pdf.py). A path that is not a usable font fails the first PDF, loudly.
+PDF_FONT_PATH = env_str("PDF_FONT_PATH", "")
 
 # --- Demo data ----------------------------------------------------------------
 DEFAULT_DEMO_PASSWORD = "Jingying@2026!"  # noqa: S105 - published in the README; refused in production

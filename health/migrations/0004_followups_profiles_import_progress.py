@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'to do'), ('in_progress', 'in progress'), ('done', 'done')], default='open', max_length=20, verbose_name='status')),
                 ('due_date', models.DateField(verbose_name='due date')),
                 ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('outcome', models.CharField(blank=True, choices=[('advice', 'lifestyle advice given'), ('recheck_normal', 're-checked, now normal'), ('referred', 'referred to a hospital'), ('under_treatment', 'already under treatment'), ('declined', 'officer declined'), ('unreachable', 'could not be reached')], max_length=20, verbose_name='outcome')),
+                ('outcome', models.CharField(blank=True, choices=[('advice', 'lifestyle advice given'), ('recheck_normal', 're-checked, now normal'), ('referred', 'referred to a hospital'), ('under_treatment', 'already under treatment'), ('declined', 'officer declined'), ('unreachable', 'could not be reached'), ('superseded', 'replaced by a newer checkup')], max_length=20, verbose_name='outcome')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
                 ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='health_follow_ups', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
                 ('checkup', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='follow_up', to='health.checkup', verbose_name='checkup')),

@@ -79,9 +79,9 @@ def test_the_page_is_for_head_count_roles_only_and_costs_fixed_queries(
     assert _client(officer.user).get("/health/units/").status_code == 403
     client = _client(leader)
     client.get("/")
-    # Session, user, role assignments + units, child units, officers, checkups, results, own officer
-    # (navigation), session save (savepoint, UPDATE, release).
-    with django_assert_num_queries(11):
+    # Session, user, role assignments + units, child units, officers, checkups, results, risk levels,
+    # own officer (navigation), session save (savepoint, UPDATE, release).
+    with django_assert_num_queries(12):
         response = client.get("/health/units/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -92,3 +92,29 @@ def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_risk_levels_are_counted_and_a_lone_withheld_level_takes_the_smallest_other_with_it(leader, county):
+    from health import followups
+
+    people = []
+    for category, count in (("hypertension_2", 2), ("hypertension_1", 6), ("normal", 7)):
+        for _ in range(count):
+            officer = OfficerFactory(org_unit=county)
+            _checked(officer, sbp_category=category)
+            people.append(officer.pk)
+    followups.profiles_refresh(people)
+    east = {row.unit.code: row for row in aggregates.unit_health(viewer=leader, today=TODAY)}["X01"]
+    # red 2 is withheld; shown alone with orange 6, yellow 0 and green 7 it would be 15 - 13: so orange
+    # (the smallest non-zero visible level) is withheld too.
+    assert east.risks["red"] == aggregates.Cell(count=None, rate=None)
+    assert east.risks["orange"] == aggregates.Cell(count=None, rate=None)
+    assert east.risks["yellow"] == aggregates.Cell(count=0, rate=0.0)
+    assert east.risks["green"] == aggregates.Cell(count=7, rate=46.7)
+
+
+def test_partition_leaves_two_withheld_levels_as_they_are():
+    cells = aggregates._partition({"red": 2, "orange": 3, "yellow": 0, "green": 10}, 15, 5)
+    assert [cells[level].count for level in ("red", "orange", "yellow", "green")] == [None, None, 0, 10]
+    cells = aggregates._partition({"red": 0, "orange": 5, "yellow": 5, "green": 10}, 20, 5)
+    assert [cells[level].count for level in ("red", "orange", "yellow", "green")] == [0, 5, 5, 10]

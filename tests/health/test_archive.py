@@ -111,8 +111,9 @@ def test_the_archive_costs_the_same_queries_for_one_year_or_ten(officer, django_
     client = _client(officer.user)
     client.get("/health/")
     # Session, user, own officer with unit, latest checkup, its results with indicators, trends, count,
+    # the profile (adviser), 4 weeks of diet and 4 of exercise (one query each), follow-ups,
     # own officer and role assignments (navigation), session save (savepoint, UPDATE, release).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(22):
         response = client.get("/health/")
     assert len(response.context["archive"].trends[0].points) == 10
 

@@ -376,21 +376,24 @@ def test_a_rejected_row_does_not_stop_the_rows_after_it(tmp_path, zhang, li):
 def test_a_row_written_by_another_import_at_the_same_moment_is_rejected_alone(
     tmp_path, zhang, li, monkeypatch
 ):
-    original = CheckupResult.objects.bulk_create
+    original = services._prefetch
 
-    def racing(objs, *args, **kwargs):
-        # Another import is writing Zhang's checkup right now: every write of its results collides.
-        if any(result.checkup.officer_id == zhang.pk for result in objs):
-            raise IntegrityError("UNIQUE constraint failed: health_checkupresult.checkup_id")
-        return original(objs, *args, **kwargs)
+    def racing(cells):
+        known = original(cells)
+        # Another import writes Zhang's checkup just after this chunk looked: writing it here collides,
+        # in the database (the chunk's one INSERT or COPY, then the row's own savepoint).
+        Checkup.objects.create(officer=zhang, date=dt.date(2025, 3, 5), institution="另一家体检中心")
+        return known
 
-    monkeypatch.setattr(CheckupResult.objects, "bulk_create", racing)
+    monkeypatch.setattr(services, "_prefetch", racing)
     summary = run(tmp_path, sheet(ZHANG, {**LI, "date": "2025-03-05"}))
     assert summary.errors == [
         {"row": 2, "reason": "Another import wrote this checkup at the same moment; import the file again."}
     ]
-    assert not Checkup.objects.filter(officer=zhang).exists()  # its savepoint was rolled back
-    assert Checkup.objects.filter(officer=li).exists()
+    # Only the other import's checkup: nothing of the rejected row (its savepoint was rolled back).
+    assert [c.institution for c in Checkup.objects.filter(officer=zhang)] == ["另一家体检中心"]
+    assert not CheckupResult.objects.filter(checkup__officer=zhang).exists()
+    assert results_of(li)["sbp"] == ("118", "normal", "normal")
 
 
 def test_reasons_are_in_chinese_by_default(tmp_path, zhang):
@@ -683,7 +686,9 @@ def test_new_checkups_of_a_chunk_cost_a_fixed_number_of_queries(
     path = tmp_path / "many.csv"
     path.write_bytes(csv_bytes(sheet(*rows)))
     # Catalogue (2), the chunk's officers, checkups and results, two INSERTs, the batch (kept file, row,
-    # progress, done), the audit row, savepoints: a fixed number, not a few per row.
-    with django_assert_max_num_queries(20):
+    # progress, done), the audit row, savepoints, then the profiles and follow-ups of the file's officers
+    # (latest dates, checkups, results, upsert, advisers, follow-ups found and written, assigned ones):
+    # a fixed number, not a few per row.
+    with django_assert_max_num_queries(30):
         summary = services.checkups_import(file=path, filename=path.name)
     assert summary.imported == 30
