@@ -507,7 +507,15 @@ def _archive_benchmark() -> None:
                 f"  {label}: {len(body):,} bytes, keys {sorted(payload)}, "
                 f"{payload.get('checkup_count')} checkups, {points} trend points"
             )
-        if not keys & {"diet", "exercise", "meals", "diet_summary", "exercise_summary"}:
+        if not keys & {
+            "diet",
+            "exercise",
+            "meals",
+            "diet_summary",
+            "exercise_summary",
+            "diet_weeks",
+            "exercise_weeks",
+        }:
             print(
                 "  NOTE: the archive API shows checkups, risk and trends only; no diet or exercise summary "
                 "is part of it yet, the 5 years of meals and exercise are rows it does not read"

@@ -292,6 +292,33 @@ def _exercise(document: PdfDocument, found: archive.Archive, marks: _Marks) -> l
     return story
 
 
+def _follow_ups(document: PdfDocument, found: archive.Archive) -> list[Flowable]:
+    story: list[Flowable] = [document.paragraph(_("Follow-ups"), "heading")]
+    adviser = found.adviser.display_name if found.adviser is not None else NO_VALUE
+    story.append(document.paragraph(_("Health adviser: %(name)s") % {"name": adviser}))
+    if not found.follow_ups:
+        story.append(document.paragraph(_("No follow-ups.")))
+        return story
+    rows: list[list[object]] = [[_("Checkup"), _("Risk level"), _("Status"), _("Due date"), _("Outcome")]]
+    for item in found.follow_ups:
+        rows.append(
+            [
+                item.checkup.date.isoformat(),
+                str(item.get_risk_level_display()),
+                str(item.get_status_display()),
+                item.due_date.isoformat(),
+                str(item.get_outcome_display()) if item.outcome else NO_VALUE,
+            ]
+        )
+    width = document.width
+    story.append(
+        document.table(
+            rows, col_widths=[width * 0.18, width * 0.14, width * 0.14, width * 0.18, width * 0.36]
+        )
+    )
+    return story
+
+
 def health_report_pdf(officer: Officer, *, today: dt.date | None = None) -> bytes:
     """The officer's personal health report as PDF bytes (``officer`` with its org unit loaded)."""
     today = today or timezone.localdate()
@@ -308,6 +335,7 @@ def health_report_pdf(officer: Officer, *, today: dt.date | None = None) -> byte
         *_trends(document, found, marks),
         KeepTogether(_diet(document, found, marks)),
         KeepTogether(_exercise(document, found, marks)),
+        KeepTogether(_follow_ups(document, found)),
     ]
     return document.build(story)
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from health import services
 from health.importing import ImportFileError
@@ -394,6 +394,37 @@ def test_a_row_written_by_another_import_at_the_same_moment_is_rejected_alone(
     assert [c.institution for c in Checkup.objects.filter(officer=zhang)] == ["另一家体检中心"]
     assert not CheckupResult.objects.filter(checkup__officer=zhang).exists()
     assert results_of(li)["sbp"] == ("118", "normal", "normal")
+
+
+def test_new_results_are_written_exactly_with_their_timestamps(zhang):
+    # On PostgreSQL by COPY in its text format: a unit with a backslash, a tab or a line break stays whole.
+    checkup = Checkup.objects.create(officer=zhang, date=dt.date(2025, 3, 5))
+    fpg, tc = Indicator.objects.get(code="fpg"), Indicator.objects.get(code="tc")
+    now = timezone.now()
+    services._insert_results(
+        [
+            (checkup.pk, fpg.pk, Decimal("6.100"), "mmol\\L\t\n", "ifg", "high"),
+            (checkup.pk, tc.pk, Decimal("4.5"), "mmol/L", "normal", "normal"),
+        ],
+        now,
+    )
+    written = {
+        r.indicator_id: (r.value, r.unit, r.category, r.flag, r.created_at, r.updated_at)
+        for r in CheckupResult.objects.all()
+    }
+    assert written == {
+        fpg.pk: (Decimal("6.1"), "mmol\\L\t\n", "ifg", "high", now, now),
+        tc.pk: (Decimal("4.5"), "mmol/L", "normal", "normal", now, now),
+    }
+
+
+def test_a_result_written_twice_collides_as_an_integrity_error(zhang):
+    checkup = Checkup.objects.create(officer=zhang, date=dt.date(2025, 3, 5))
+    fpg = Indicator.objects.get(code="fpg")
+    result = (checkup.pk, fpg.pk, Decimal("6.1"), fpg.unit, "ifg", "high")
+    services._insert_results([result], timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services._insert_results([result], timezone.now())
 
 
 def test_reasons_are_in_chinese_by_default(tmp_path, zhang):

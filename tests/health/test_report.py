@@ -144,6 +144,29 @@ def test_an_officer_without_checkups_or_records_gets_a_report_saying_so(officer,
     assert "Latest checkup" not in text
     assert "No canteen records in these weeks." in text
     assert "No exercise records in these weeks." in text
+    assert "No follow-ups." in text
+
+
+def test_it_lists_the_follow_ups_and_the_adviser(patient, english):
+    from health.models import FollowUp, HealthProfile
+    from tests.factories import UserFactory
+
+    adviser = UserFactory(username="wu", first_name="文清", last_name="吴")
+    HealthProfile.objects.create(officer=patient, adviser=adviser)
+    checkup = patient.checkups.order_by("-date").first()
+    FollowUp.objects.create(
+        officer=patient,
+        checkup=checkup,
+        risk_level="red",
+        indicators=["sbp", "dbp"],
+        due_date=dt.date(2025, 4, 20),
+        status="done",
+        outcome="referred",
+    )
+    text = _text(health_report_pdf(patient, today=TODAY))
+    assert f"Health adviser: {adviser.display_name}" in text
+    assert "2025-04-20" in text
+    assert "referred to a hospital" in text
 
 
 @time_machine.travel(dt.datetime(2025, 4, 16, 10, 0, tzinfo=dt.UTC), tick=False)
