@@ -19,10 +19,16 @@ class FollowUpForm(BootstrapMixin, forms.Form):
     assignee = _PersonChoice(
         queryset=User.objects.none(), required=False, label=_("Assigned to"), empty_label=_("nobody yet")
     )
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO for <input type="date">, whatever the language's date format.
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     status = forms.ChoiceField(label=_("Status"), choices=FollowUpStatus.choices)
+    # "Replaced by a newer checkup" is the import's to give, not a person's.
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=[("", "—"), *FollowUpOutcome.choices], required=False
+        label=_("Outcome"),
+        choices=[("", "—"), *[c for c in FollowUpOutcome.choices if c[0] != FollowUpOutcome.SUPERSEDED]],
+        required=False,
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})

@@ -223,6 +223,12 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    lease_until = models.DateTimeField(
+        _("held by a worker until"),
+        null=True,
+        blank=True,
+        help_text=_("A running batch still running after this has lost its worker and may be claimed again."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
     )
@@ -295,8 +301,9 @@ class Checkup(TimeStampedModel):
 class CheckupResult(TimeStampedModel):
     """The value of one indicator at one checkup, graded when it was recorded."""
 
+    # No index of its own: the unique (checkup, indicator) constraint's index starts with it.
     checkup = models.ForeignKey(
-        Checkup, verbose_name=_("checkup"), on_delete=models.CASCADE, related_name="results"
+        Checkup, verbose_name=_("checkup"), on_delete=models.CASCADE, related_name="results", db_index=False
     )
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="results"

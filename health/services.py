@@ -1275,8 +1275,7 @@ def exercise_record_set(
 
 # How long a worker may hold a batch it has claimed. Longer than the task's hard time limit
 # (health/tasks.py), so a batch still running past it has lost its worker and may be claimed again.
-# There is no claim-time column: while a batch runs, ``finished_at`` holds the end of this lease (the
-# time by which it will have finished); done or failed, it is overwritten with the real time.
+# The claim writes the lease's end into ``lease_until``.
 IMPORT_LEASE = dt.timedelta(minutes=40)
 
 _ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -1381,7 +1380,7 @@ def import_batch_send(*, batch_id: int) -> bool:
 def _stalled(now: dt.datetime) -> Q:
     """Running batches whose worker has died: past the lease, or started by a command that never finished."""
     return Q(status=ImportStatus.RUNNING) & (
-        Q(finished_at__lt=now) | Q(finished_at__isnull=True, created_at__lt=now - IMPORT_LEASE)
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - IMPORT_LEASE)
     )
 
 
@@ -1390,8 +1389,8 @@ def import_batch_stalled(batch: ImportBatch, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if batch.status != ImportStatus.RUNNING:
         return False
-    if batch.finished_at is not None:
-        return batch.finished_at < now
+    if batch.lease_until is not None:
+        return batch.lease_until < now
     return batch.created_at < now - IMPORT_LEASE
 
 
@@ -1406,7 +1405,8 @@ def _claim(batch_id: int, now: dt.datetime) -> bool:
     return bool(
         ImportBatch.objects.filter(claimable, pk=batch_id).update(
             status=ImportStatus.RUNNING,
-            finished_at=now + IMPORT_LEASE,  # the lease (see IMPORT_LEASE)
+            lease_until=now + IMPORT_LEASE,
+            finished_at=None,
             rows=0,
             imported=0,
             unchanged=0,
@@ -1461,7 +1461,7 @@ def import_batch_retry(*, batch: ImportBatch, actor: User) -> bool:
     with transaction.atomic():
         requeued = ImportBatch.objects.filter(
             Q(status__in=(ImportStatus.FAILED, ImportStatus.QUEUED)) | _stalled(now), pk=batch.pk
-        ).update(status=ImportStatus.QUEUED, finished_at=None)
+        ).update(status=ImportStatus.QUEUED, finished_at=None, lease_until=None)
         if not requeued:
             return False
         audit_record(
@@ -1472,5 +1472,5 @@ def import_batch_retry(*, batch: ImportBatch, actor: User) -> bool:
         )
         batch_id = batch.pk
         transaction.on_commit(lambda: import_batch_send(batch_id=batch_id))
-    batch.status, batch.finished_at = ImportStatus.QUEUED, None
+    batch.status, batch.finished_at, batch.lease_until = ImportStatus.QUEUED, None, None
     return True

@@ -414,10 +414,10 @@ def test_running_the_task_twice_imports_once(staff, officers, sent):
 def test_a_batch_another_worker_holds_is_left_alone(staff, officers, sent):
     batch = _queued(staff)
     lease_end = timezone.now() + dt.timedelta(minutes=5)
-    ImportBatch.objects.filter(pk=batch.pk).update(status="running", rows=0, finished_at=lease_end)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running", rows=0, lease_until=lease_end)
     assert services.import_batch_run(batch_id=batch.pk) is None
     batch.refresh_from_db()
-    assert (batch.status, batch.finished_at) == ("running", lease_end)
+    assert (batch.status, batch.lease_until) == ("running", lease_end)
     assert not Checkup.objects.exists()
     assert not services.import_batch_can_retry(batch)
     assert not services.import_batch_retry(batch=batch, actor=staff)
