@@ -11,7 +11,7 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError
 
-from health import services
+from health import followups, services
 
 # A 20 MB file (IMPORT_MAX_BYTES) holds some 200,000 checkup rows; at several hundred rows a second that
 # is minutes, not hours. The soft limit lets the import mark its batch failed (the committed chunks stay);
@@ -39,6 +39,4 @@ def import_batch(batch_id: int) -> dict[str, Any] | None:
 @shared_task(name="health.remind_overdue_checkups", acks_late=True, time_limit=600, soft_time_limit=540)
 def remind_overdue_checkups() -> int:
     """Beat, daily: officers with no checkup in the last 12 months hear about it (once per lapse and year)."""
-    from health import followups
-
     return followups.checkup_overdue_remind()

@@ -409,3 +409,15 @@ def test_officers_without_a_checkup_in_12_months_are_reminded_once(patients, sta
     before = Reminder.objects.count()
     assert followups.checkup_overdue_remind() == 0
     assert Reminder.objects.count() == before
+
+
+def test_beat_runs_the_overdue_checkup_reminders_daily_through_a_registered_task(patients, settings):
+    from welfare.celery import app
+
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "health.remind_overdue_checkups"
+    )
+    assert entry["schedule"].hour == {6}
+    app.loader.import_default_modules()  # what a worker does at start: the autodiscovered task modules
+    assert "health.remind_overdue_checkups" in app.tasks
+    assert app.tasks["health.remind_overdue_checkups"]() == 4  # none of the four has a checkup
