@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "health",
+    "activities",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +374,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "housekeeping": {"task": "people.housekeeping", "schedule": crontab(hour=3, minute=15)},
+    "activities-expire-offers": {"task": "activities.expire_offers", "schedule": 60.0},
     "health-checkup-overdue": {
         "task": "health.remind_overdue_checkups",
         "schedule": crontab(hour=6, minute=40),
