@@ -254,3 +254,20 @@ class ActivityPhoto(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+class CalendarFeed(models.Model):
+    """An officer's private iCalendar address: whoever has the token reads that officer's sign-ups."""
+
+    officer = models.OneToOneField(
+        Officer, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.officer)

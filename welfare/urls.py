@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("health/", include("health.api_urls")),
     path("health/", include("health.archive_api_urls")),
+    path("activities/", include("activities.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),
     path("health/", include("health.urls")),
+    path("activities/", include("activities.urls")),
+    path("activities/", include("activities.checkin_urls")),
+    path("calendar/", include("activities.ical_urls")),
     path("", include("people.urls")),
 ]
 

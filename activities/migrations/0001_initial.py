@@ -82,6 +82,19 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='CalendarFeed',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token', models.CharField(max_length=64, unique=True, verbose_name='token')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('officer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to='people.officer', verbose_name='officer')),
+            ],
+            options={
+                'verbose_name': 'calendar feed',
+                'verbose_name_plural': 'calendar feeds',
+            },
+        ),
+        migrations.CreateModel(
             name='SignUp',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
