@@ -130,7 +130,7 @@ def _check_activity(values: dict, timing: Timing) -> None:
 
 
 def activity_create(*, actor: User | None, timing: Timing, **values) -> Activity:
-    values = {key: values[key] for key in ACTIVITY_FIELDS if key in values}
+    values = {key: values[key] for key in (*ACTIVITY_FIELDS, "series") if key in values}
     _check_activity(values, timing)
     return Activity.objects.create(**values, **timing.__dict__)
 
@@ -219,12 +219,11 @@ def can_join(officer: Officer, activity: Activity) -> bool:
 
 def _members(officer: Officer, ids: Iterable[int]) -> list[FamilyMember]:
     wanted = set(ids)
-    members = list(
-        FamilyMember.objects.filter(officer=officer, pk__in=wanted).order_by("relation", "birth_date")
-    )
+    members = list(FamilyMember.objects.filter(officer=officer, pk__in=wanted))
     if len(members) != len(wanted):
         raise ActivityError(_("Choose family members from your own family list."))
-    return members
+    order = {FamilyRelation.SPOUSE: 0, FamilyRelation.CHILD: 1, FamilyRelation.PARENT: 2}
+    return sorted(members, key=lambda member: (order.get(member.relation, 3), member.birth_date, member.pk))
 
 
 def _check_audience(activity: Activity, members: list[FamilyMember]) -> None:
@@ -261,7 +260,7 @@ def signup_create(
     """Sign the officer and the chosen family members up: confirmed when their places are free,
     waitlisted otherwise (or refused when the activity has no waiting list). Raises ActivityError,
     or ConflictError when the officer already holds a sign-up for it."""
-    now = now or timezone.now()
+    given_now, now = now, now or timezone.now()
     members = _members(officer, family_member_ids)
     persons = 1 + len(members)
     with transaction.atomic():
@@ -291,7 +290,8 @@ def signup_create(
             raise ActivityError(_("This activity is full."))
         signup = existing or SignUp(activity=locked, officer=officer)
         signup.status = SignUpStatus.CONFIRMED if fits else SignUpStatus.WAITLISTED
-        signup.persons, signup.queued_at = persons, now
+        # The queue's order is the order in which sign-ups got the activity's lock.
+        signup.persons, signup.queued_at = persons, given_now or timezone.now()
         signup.offer_expires_at = signup.cancelled_at = None
         signup.cancel_reason = ""
         try:

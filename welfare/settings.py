@@ -296,6 +296,10 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "people.models.Role",
         "VerdictEnum": "health.selectors.Verdict",
         "FollowUpStatusEnum": "health.models.FollowUpStatus",
+        "ActivityKindEnum": "activities.models.ActivityKind",
+        "ActivityStatusEnum": "activities.models.ActivityStatus",
+        "AudienceEnum": "activities.models.Audience",
+        "SignUpStatusEnum": "activities.models.SignUpStatus",
     },
 }
 
