@@ -306,3 +306,20 @@ def test_nobody_ticked_is_a_no_show_and_gives_the_places_back(officer, station):
     signup = _sign(activity, officer, _family(officer, "spouse"))
     assert services.attendance_record(signup=signup, attended_person_ids=[], actor=None).status == "no_show"
     assert _booked(activity) == 0
+
+
+def test_beat_passes_expired_offers_on_every_minute_through_a_registered_task(station, settings):
+    from welfare.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["activities-expire-offers"]
+    assert (entry["task"], entry["schedule"]) == ("activities.expire_offers", 60.0)
+    app.loader.import_default_modules()
+    activity = make_activity(unit=station, capacity=1)
+    holder, waiting = _officers(station, 2)
+    held = _sign(activity, holder)
+    queued = _sign(activity, waiting)
+    services.signup_cancel(signup=held, actor=holder.user)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=49)):
+        assert app.tasks["activities.expire_offers"]() == 1
+    queued.refresh_from_db()
+    assert queued.status == "cancelled"
