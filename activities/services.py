@@ -525,6 +525,7 @@ def feedback_submit(*, signup: SignUp, officer: Officer, rating: int, comment: s
     feedback, _created = Feedback.objects.update_or_create(
         signup=signup, defaults={"rating": int(rating), "comment": comment.strip()[:1000]}
     )
+    reminders.reminders_cancel(subject=f"activities.feedback:{signup.pk}")  # asked and answered
     return feedback
 
 

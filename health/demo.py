@@ -131,6 +131,8 @@ def _seed_follow_ups() -> None:
         .order_by("police_number")[:12]
     )
     followups.adviser_assign(actor=health, officers=urgent, adviser=adviser)
+    if FollowUp.objects.filter(officer__in=urgent).exclude(notes="").exists():
+        return  # worked on by an earlier run: a second run changes nothing
     today = timezone.localdate()
     untouched = list(
         FollowUp.objects.filter(officer__in=urgent, status=FollowUpStatus.OPEN, notes="")
@@ -151,7 +153,7 @@ def _seed_follow_ups() -> None:
             "面谈：减盐、戒烟、每周运动 150 分钟；三个月后复测血压。",
         ),
         (FollowUpStatus.IN_PROGRESS, "", 5, "已联系本人，约定下周复测空腹血糖。"),
-        (FollowUpStatus.OPEN, "", -3, ""),  # overdue: shows up red in the queue
+        (FollowUpStatus.OPEN, "", -3, "电话未接通，待再次联系。"),  # overdue: shows up red in the queue
     ]
     for follow_up, (status, outcome, days, notes) in zip(untouched, plans, strict=False):
         followups.follow_up_update(

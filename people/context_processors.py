@@ -29,6 +29,9 @@ def navigation(request) -> dict:
     if selectors.officer_of(user) is not None:
         items.append({"label": _("My family"), "url": reverse("family"), "icon": "people"})
         items.append({"label": _("My health"), "url": reverse("health-my-archive"), "icon": "heart-pulse"})
+        items.append(
+            {"label": _("Family activities"), "url": reverse("activity-list"), "icon": "balloon-heart"}
+        )
     if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
@@ -42,7 +45,12 @@ def navigation(request) -> dict:
     if Role.HEALTH_STAFF in roles:
         items.append({"label": _("Imports"), "url": reverse("health-imports"), "icon": "upload"})
     if Role.WELFARE_OFFICE in roles:
+        manage = reverse("activity-manage-list")
+        items.append({"label": _("Manage activities"), "url": manage, "icon": "calendar-event"})
         items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
+    if roles & {Role.WELFARE_OFFICE, Role.LEADER}:  # activities.checkin.STATS_ROLES
+        stats = reverse("activities-stats")
+        items.append({"label": _("Activity statistics"), "url": stats, "icon": "graph-up"})
     if Role.SYSADMIN in roles:
         items.append({"label": _("System status"), "url": reverse("system-status"), "icon": "activity"})
     if user.is_staff:

@@ -298,7 +298,9 @@ def test_attendance_per_person_then_feedback_from_those_who_came(officer, statio
         services.feedback_submit(signup=recorded, officer=officer, rating=4, comment=" 很好 ")
         feedback = services.feedback_submit(signup=recorded, officer=officer, rating=5)
     assert (feedback.rating, Feedback.objects.get(signup=recorded).rating) == (5, 5)
-    assert Reminder.objects.filter(recipient=officer.user, kind="activity_feedback").exists()
+    # Asked once they came, and no longer once they answered.
+    request = Reminder.objects.get(recipient=officer.user, kind="activity_feedback")
+    assert request.state == ReminderState.CANCELLED
 
 
 def test_nobody_ticked_is_a_no_show_and_gives_the_places_back(officer, station):
