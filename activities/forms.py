@@ -3,7 +3,10 @@ cut-off, capacity) and their errors are shown on the form."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +15,8 @@ from activities.models import Activity
 from people.forms import BootstrapMixin
 from people.models import FamilyMember, OrgUnit
 
-# The fields of an activity a person may change after creation (services.activity_update); capacity
-# has its own form (services.capacity_set), the times cannot change (the service does not move them).
+# The fields of an activity a person may change after creation (services.activity_update), besides its
+# times; capacity has its own form (services.capacity_set), which promotes the waiting list.
 EDITABLE_FIELDS = [field for field in services.ACTIVITY_FIELDS if field != "capacity"]
 TIMING_FIELDS = ["starts_at", "ends_at", "signup_opens_at", "signup_closes_at", "cancel_until"]
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -129,13 +132,22 @@ ActivityForm.base_fields["description"].widget = forms.Textarea(attrs={"rows": 3
 
 
 class ActivityEditForm(_Bootstrap, forms.Form):
-    """What an activity is (not when, not how many places); for a series, one occurrence or all ahead."""
+    """What an activity is and when (not how many places); for a series, one occurrence or all ahead.
+
+    For all ahead, each time moves by as much as this occurrence's did: 9:00 → 14:00 here moves every
+    later Saturday to 14:00, on its own date.
+    """
 
     THIS = "this"
     AHEAD = "ahead"
 
     def __init__(self, *args, activity: Activity, units, **kwargs):
-        kwargs.setdefault("initial", {name: getattr(activity, name) for name in EDITABLE_FIELDS})
+        self.activity = activity
+        kwargs.setdefault(
+            "initial",
+            {name: getattr(activity, name) for name in EDITABLE_FIELDS}
+            | {name: timezone.localtime(getattr(activity, name)) for name in TIMING_FIELDS},
+        )
         kwargs["initial"].update(
             organiser=activity.organiser_id, audience_unit=activity.audience_unit_id, apply_to=self.THIS
         )
@@ -155,9 +167,18 @@ class ActivityEditForm(_Bootstrap, forms.Form):
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
 
+    def timing(self) -> services.Timing:
+        return services.Timing(**{name: self.cleaned_data[name] for name in TIMING_FIELDS})
+
+    def shift(self) -> dict[str, dt.timedelta]:
+        """How far each time moved, for the occurrences ahead."""
+        return {name: self.cleaned_data[name] - getattr(self.activity, name) for name in TIMING_FIELDS}
+
 
 ActivityEditForm.base_fields = {
-    name: field for name, field in ActivityForm.base_fields.items() if name in EDITABLE_FIELDS
+    name: field
+    for name, field in ActivityForm.base_fields.items()
+    if name in EDITABLE_FIELDS or name in TIMING_FIELDS
 } | {
     "apply_to": forms.ChoiceField(
         label=_("Apply to"),

@@ -43,6 +43,14 @@ def _offer_expiring(payload: dict[str, Any]) -> Rendered:
     )
 
 
+def _changed(payload: dict[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("Changed: %(title)s") % {"title": payload["title"]},
+        body=_("%(title)s now starts at %(starts)s, %(venue)s. Your sign-up stands.") % payload,
+        link=_link(payload),
+    )
+
+
 def _feedback(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("How was %(title)s?") % {"title": payload["title"]},
@@ -78,6 +86,15 @@ ACTIVITY_OFFER_EXPIRING = register(
         _offer_expiring,
         frozenset(),
         dt.timedelta(hours=6),
+    )
+)
+ACTIVITY_CHANGED = register(
+    ReminderKind(
+        "activity_changed",
+        gettext_lazy("A family activity moved"),
+        _changed,
+        frozenset(),
+        dt.timedelta(days=2),
     )
 )
 ACTIVITY_FEEDBACK = register(

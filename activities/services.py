@@ -150,27 +150,79 @@ def series_create(*, actor: User | None, timing: Timing, weeks: int, **values) -
     return series
 
 
-def activity_update(*, activity: Activity, actor: User | None, **values) -> Activity:
-    """Change what an activity is (not its capacity: see ``capacity_set``)."""
+TIMING_FIELDS = ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at", "cancel_until")
+
+
+def activity_update(
+    *, activity: Activity, actor: User | None, timing: Timing | None = None, **values
+) -> Activity:
+    """Change what an activity is and, with ``timing``, when (not its capacity: see ``capacity_set``).
+
+    A new time or venue is told to everybody signed up; the day-before reminders follow the new date,
+    and an offer never outlives the new start.
+    """
     changes = {key: values[key] for key in ACTIVITY_FIELDS if key in values and key != "capacity"}
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        before = (locked.starts_at, locked.ends_at, locked.venue)
         for key, value in changes.items():
             setattr(locked, key, value)
+        if timing is not None:
+            for key in TIMING_FIELDS:
+                setattr(locked, key, getattr(timing, key))
         _check_activity(changes, _timing_of(locked))
         locked.save()
+        if (locked.starts_at, locked.ends_at, locked.venue) != before:
+            _tell_the_change(locked)
     return locked
 
 
+def _tell_the_change(activity: Activity) -> None:
+    signups = (
+        SignUp.objects.select_for_update()
+        .select_related("officer__user", "activity")
+        .filter(activity=activity, status__in=(*BOOKED, SignUpStatus.WAITLISTED))
+    )
+    stamp = int(timezone.now().timestamp())
+    for signup in signups:
+        if signup.status == SignUpStatus.OFFERED and signup.offer_expires_at > activity.starts_at:
+            signup.offer_expires_at = activity.starts_at
+            signup.save(update_fields=["offer_expires_at", "updated_at"])
+        if signup.status == SignUpStatus.CONFIRMED:
+            reminders.reminders_cancel(subject=_subject(signup))
+            _remind_confirmed(signup)
+        reminders.reminder_schedule(
+            recipient=signup.officer.user,
+            kind="activity_changed",
+            due_at=timezone.now(),
+            dedupe_key=f"activities:changed:{signup.pk}:{stamp}",
+            payload=_payload(signup),
+        )
+
+
 def series_update(
-    *, series: ActivitySeries, actor: User | None, since: dt.datetime | None = None, **values
+    *,
+    series: ActivitySeries,
+    actor: User | None,
+    since: dt.datetime | None = None,
+    shift: dict[str, dt.timedelta] | None = None,
+    **values,
 ) -> int:
-    """Apply an edit to every occurrence of the series that has not started yet; returns how many."""
+    """Apply an edit to every occurrence of the series that has not started yet; returns how many.
+
+    ``shift`` moves each occurrence's times by the same amounts (``{"starts_at": +2h, ...}``), so
+    "every Saturday at 9:00" becomes "every Saturday at 14:00" without touching the dates.
+    """
     since = since or timezone.now()
     changed = 0
     with transaction.atomic():
         for activity in series.activities.filter(starts_at__gt=since).order_by("starts_at"):
-            activity_update(activity=activity, actor=actor, **values)
+            timing = None
+            if shift:
+                timing = Timing(
+                    *(getattr(activity, key) + shift.get(key, dt.timedelta(0)) for key in TIMING_FIELDS)
+                )
+            activity_update(activity=activity, actor=actor, timing=timing, **values)
             changed += 1
         if "title" in values:
             series.title = values["title"]

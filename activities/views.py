@@ -324,7 +324,11 @@ def manage_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 # ``since`` is exclusive: this occurrence and those after it, never one already begun.
                 since = max(activity.starts_at - dt.timedelta(microseconds=1), timezone.now())
                 changed = services.series_update(
-                    series=activity.series, actor=request.user, since=since, **form.values()
+                    series=activity.series,
+                    actor=request.user,
+                    since=since,
+                    shift=form.shift(),
+                    **form.values(),
                 )
                 message = ngettext(
                     "%(count)d occurrence has been changed.",
@@ -332,7 +336,9 @@ def manage_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     changed,
                 ) % {"count": changed}
             else:
-                services.activity_update(activity=activity, actor=request.user, **form.values())
+                services.activity_update(
+                    activity=activity, actor=request.user, timing=form.timing(), **form.values()
+                )
                 message = _("The activity has been changed.")
         except DomainError as error:
             form.add_error(None, error.message)

@@ -370,14 +370,61 @@ def test_a_weekly_series_creates_n_occurrences_and_an_edit_of_all_ahead_changes_
         "offer_hours": 24,
     }
     # One occurrence only: the first.
-    client.post(
-        f"/activities/manage/{occurrences[0].pk}/edit/", {**edit, "venue": "一号馆", "apply_to": "this"}
+    response = client.post(
+        f"/activities/manage/{occurrences[0].pk}/edit/",
+        {**edit, **_times(occurrences[0]), "venue": "一号馆", "apply_to": "this"},
     )
-    # From the third on.
-    response = client.post(f"/activities/manage/{occurrences[2].pk}/edit/", {**edit, "apply_to": "ahead"})
+    assert response.status_code == 302
+    # From the third on, and five hours later on each of their own dates.
+    later = _times(occurrences[2], hours=5)
+    response = client.post(
+        f"/activities/manage/{occurrences[2].pk}/edit/", {**edit, **later, "apply_to": "ahead"}
+    )
     assert response.status_code == 302
     venues = list(Activity.objects.order_by("starts_at").values_list("venue", "offer_hours"))
     assert venues == [("一号馆", 24), ("市局文体中心", 48), ("东城文化馆", 24), ("东城文化馆", 24)]
+    moved = [
+        a.starts_at - b.starts_at
+        for a, b in zip(Activity.objects.order_by("starts_at"), occurrences, strict=True)
+    ]
+    assert moved == [dt.timedelta(0), dt.timedelta(0), dt.timedelta(hours=5), dt.timedelta(hours=5)]
+
+
+def _times(activity, *, hours: int = 0) -> dict[str, str]:
+    """The activity's times as the edit form shows them (local, to the minute), moved by ``hours``."""
+    return {
+        name: f"{timezone.localtime(getattr(activity, name)) + dt.timedelta(hours=hours):%Y-%m-%dT%H:%M}"
+        for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at", "cancel_until")
+    }
+
+
+def test_moving_an_activity_tells_everybody_signed_up_and_moves_the_day_before_reminder(
+    office, officer, station
+):
+    from notifications.models import Reminder
+
+    activity = make_activity(unit=station, capacity=5)
+    signup = services.signup_create(activity=activity, officer=officer, family_member_ids=[])
+    data = {
+        "title": activity.title,
+        "kind": activity.kind,
+        "description": "",
+        "organiser": station.pk,
+        "audience_unit": station.pk,
+        "venue": "新场馆",
+        "audience": activity.audience,
+        "waitlist": "on",
+        "offer_hours": 48,
+        **_times(activity, hours=24),
+    }
+    response = _client(office.user).post(f"/activities/manage/{activity.pk}/edit/", data)
+    assert response.status_code == 302
+    changed = Reminder.objects.get(recipient=officer.user, kind="activity_changed")
+    assert "新场馆" in changed.payload["venue"]
+    tomorrow = Reminder.objects.filter(recipient=officer.user, kind="activity_tomorrow").order_by("id")
+    assert [r.state for r in tomorrow] == ["cancelled", "scheduled"]
+    assert timezone.localtime(tomorrow.last().due_at).date() == timezone.localtime(activity.starts_at).date()
+    assert SignUp.objects.get(pk=signup.pk).status == "confirmed"
 
 
 def test_raising_the_capacity_promotes_the_waiting_list(office, officer, station):
