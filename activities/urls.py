@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.activity_list, name="activity-list"),
     path("calendar/", views.activity_calendar, name="activity-calendar"),
     path("mine/", views.my_signups, name="activity-mine"),
+    path("mine/calendar/", views.calendar_address, name="activity-calendar-address"),
     path("<int:pk>/", views.activity_detail, name="activity-detail"),
     path("<int:pk>/sign-up/", views.activity_signup, name="activity-signup"),
     path("<int:pk>/cancel/", views.signup_cancel, name="activity-signup-cancel"),

@@ -16,12 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from activities import selectors, services
+from activities import ical, selectors, services
 from activities.filters import ActivityFilter, ManagedActivityFilter
 from activities.forms import (
     ActivityEditForm,
@@ -32,7 +33,7 @@ from activities.forms import (
     SignUpForm,
     sniff_image,
 )
-from activities.models import Activity, ActivityPhoto, ActivityStatus, SignUp, SignUpStatus
+from activities.models import Activity, ActivityPhoto, ActivityStatus, CalendarFeed, SignUp, SignUpStatus
 from audit.models import AuditAction
 from audit.services import audit_record
 from people import selectors as people_selectors
@@ -206,7 +207,26 @@ def my_signups(request: HttpRequest) -> HttpResponse:
         signup.position = services.waitlist_position(signup)
         (upcoming if signup.activity.ends_at >= now else past).append(signup)
     past.reverse()  # the most recent first
-    return render(request, "activities/mine.html", {"upcoming": upcoming, "past": past})
+    feed = CalendarFeed.objects.filter(officer=officer).first()
+    feed_url = (
+        request.build_absolute_uri(reverse("activities-calendar-feed", kwargs={"token": feed.token}))
+        if feed is not None
+        else ""
+    )
+    return render(request, "activities/mine.html", {"upcoming": upcoming, "past": past, "feed_url": feed_url})
+
+
+@login_required
+@require_POST
+def calendar_address(request: HttpRequest) -> HttpResponse:
+    """Make the officer's private calendar address, or replace it (the old one stops working)."""
+    officer = _officer(request)
+    if request.POST.get("action") == "reset":
+        ical.calendar_feed_reset(officer=officer)
+        messages.success(request, _("Your calendar address has been replaced; the old one no longer works."))
+    else:
+        ical.calendar_feed_for(officer=officer)
+    return redirect("activity-mine")
 
 
 @login_required

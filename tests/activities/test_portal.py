@@ -578,3 +578,16 @@ def test_the_calendar_costs_the_same_queries_for_3_or_30_activities(
     assert sum(len(day.activities) for week in month.weeks for day in week) == count
     assert month.previous.month == (first.month - 2) % 12 + 1
     assert f"?month={month.next:%Y-%m}" in response.content.decode()
+
+
+def test_my_sign_ups_page_gives_and_replaces_the_private_calendar_address(officer, station):
+    client = _client(officer.user)
+    assert client.get("/activities/mine/").context["feed_url"] == ""
+    client.post("/activities/mine/calendar/")
+    first = client.get("/activities/mine/").context["feed_url"]
+    assert first.startswith("http://testserver/calendar/") and first.endswith(".ics")
+    assert Client().get(first.removeprefix("http://testserver")).status_code == 200  # no session needed
+    client.post("/activities/mine/calendar/", {"action": "reset"})
+    second = client.get("/activities/mine/").context["feed_url"]
+    assert second != first
+    assert Client().get(first.removeprefix("http://testserver")).status_code == 404
