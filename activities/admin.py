@@ -20,7 +20,10 @@ class ActivityAdmin(AuditedAdmin):
     search_fields = ["title", "venue"]
     date_hierarchy = "starts_at"
     list_select_related = ["organiser"]
+    # A venue or audience changed here would not reach the families signed up: that is the portal's job.
     readonly_fields = [
+        "venue",
+        "audience_unit",
         "capacity",
         "booked_persons",
         "starts_at",
@@ -31,7 +34,7 @@ class ActivityAdmin(AuditedAdmin):
         "status",
         "series",
     ]
-    fields = ["title", "kind", "description", "organiser", "audience_unit", "venue", *readonly_fields]
+    fields = ["title", "kind", "description", "organiser", *readonly_fields]
 
     def has_add_permission(self, request) -> bool:
         return False  # created on the portal (services.activity_create / series_create)

@@ -189,7 +189,7 @@ TICKED = "■"  # in GBK, so every CJK font (and the built-in STSong-Light) has 
 
 
 def person_label(person: SignUpPerson) -> str:
-    if person.family_member_id is None:
+    if person.is_officer:
         return _("%(name)s (officer)") % {"name": person.name}
     return f"{person.name} ({person.family_member.get_relation_display()})"
 
@@ -340,7 +340,8 @@ def feedback_results(activity: Activity) -> FeedbackResults:
         count=len(ratings),
         average=round(sum(ratings) / len(ratings), 2) if enough else None,
         distribution={stars: counts.get(stars, 0) for stars in range(5, 0, -1)} if enough else None,
-        comments=[comment for _rating, comment in rows if comment],
+        # Comments, too, only from a group big enough that none can be told apart.
+        comments=[comment for _rating, comment in rows if comment] if enough else [],
         kind_average=round(kind["average"], 2) if kind["count"] >= minimum else None,
     )
 

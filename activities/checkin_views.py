@@ -248,7 +248,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your rating has been saved."))
             return redirect(reverse("activities-feedback", args=[activity.pk]))
-    can_rate = signup.status == SignUpStatus.ATTENDED and timezone.now() >= activity.starts_at
+    can_rate = signup.status == SignUpStatus.ATTENDED and timezone.now() >= activity.ends_at
     return render(
         request,
         "activities/feedback.html",

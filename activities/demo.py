@@ -165,6 +165,7 @@ def _past(
     activity = services.activity_create(
         actor=None,
         timing=timing,
+        allow_past=True,
         title=title,
         kind=kind,
         audience=audience,
@@ -193,7 +194,7 @@ def _past(
         if signup.officer_id != getattr(demo, "pk", None) and rng.random() < 0.1:
             came = []  # a no-show
         else:
-            came = [person.pk for person in people if rng.random() < 0.92 or person.family_member_id is None]
+            came = [person.pk for person in people if rng.random() < 0.92 or person.is_officer]
         signup = services.attendance_record(signup=signup, attended_person_ids=came, actor=None)
         if signup.status != SignUpStatus.ATTENDED:
             continue

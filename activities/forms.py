@@ -129,6 +129,17 @@ ActivityForm.base_fields = {
     ),
 }
 ActivityForm.base_fields["description"].widget = forms.Textarea(attrs={"rows": 3})
+# Bounds the database can hold and people mean (a plain Form does not run the model fields' validators).
+ActivityForm.base_fields["capacity"] = forms.IntegerField(
+    label=capfirst(_("capacity (persons)")), min_value=1, max_value=10000
+)
+ActivityForm.base_fields["offer_hours"] = forms.IntegerField(
+    label=capfirst(_("offer valid for (hours)")), min_value=1, max_value=720, initial=48
+)
+for _name, _label in (("child_age_min", _("children from age")), ("child_age_max", _("children up to age"))):
+    ActivityForm.base_fields[_name] = forms.IntegerField(
+        label=capfirst(_label), min_value=0, max_value=25, required=False
+    )
 
 
 class ActivityEditForm(_Bootstrap, forms.Form):

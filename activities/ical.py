@@ -12,6 +12,7 @@ inside a UTF-8 character), TEXT values escaped (backslash, semicolon, comma, new
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -64,8 +65,12 @@ def calendar_feed_reset(*, officer: Officer) -> CalendarFeed:
 # --- RFC 5545 ------------------------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
-    """A TEXT value: backslash, semicolon and comma escaped, every line end as ``\\n``."""
+    """A TEXT value: control characters dropped; backslash, semicolon, comma and line ends escaped."""
+    value = _CONTROL.sub("", value)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 

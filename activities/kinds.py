@@ -51,6 +51,22 @@ def _changed(payload: dict[str, Any]) -> Rendered:
     )
 
 
+def _cancelled(payload: dict[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("Called off: %(title)s") % {"title": payload["title"]},
+        body=_("%(title)s (%(starts)s) will not take place: %(reason)s. We are sorry.") % payload,
+        link=_link(payload),
+    )
+
+
+def _signup_cancelled(payload: dict[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("Sign-up cancelled: %(title)s") % {"title": payload["title"]},
+        body=_("The welfare office cancelled your sign-up for %(title)s (%(starts)s): %(reason)s.") % payload,
+        link=_link(payload),
+    )
+
+
 def _feedback(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("How was %(title)s?") % {"title": payload["title"]},
@@ -93,6 +109,24 @@ ACTIVITY_CHANGED = register(
         "activity_changed",
         gettext_lazy("A family activity moved"),
         _changed,
+        frozenset(),
+        dt.timedelta(days=2),
+    )
+)
+ACTIVITY_CANCELLED = register(
+    ReminderKind(
+        "activity_cancelled",
+        gettext_lazy("A family activity called off"),
+        _cancelled,
+        frozenset(),
+        dt.timedelta(days=2),
+    )
+)
+ACTIVITY_SIGNUP_CANCELLED = register(
+    ReminderKind(
+        "activity_signup_cancelled",
+        gettext_lazy("A sign-up cancelled by the welfare office"),
+        _signup_cancelled,
         frozenset(),
         dt.timedelta(days=2),
     )

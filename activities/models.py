@@ -139,8 +139,9 @@ class SignUpStatus(models.TextChoices):
     NO_SHOW = "no_show", _("did not come")
 
 
-# The statuses whose persons hold places (Activity.booked_persons).
-BOOKED = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.ATTENDED)
+# The statuses whose persons hold places (Activity.booked_persons). A no-show keeps its places: it is
+# recorded from the day of the activity on, and a correction to "attended" must find them still there.
+BOOKED = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.ATTENDED, SignUpStatus.NO_SHOW)
 
 
 class SignUp(TimeStampedModel):
@@ -180,17 +181,22 @@ class SignUp(TimeStampedModel):
 
 
 class SignUpPerson(models.Model):
-    """A person coming with a sign-up: the officer (no family member) or one of their family."""
+    """A person coming with a sign-up: the officer, or one of their family.
+
+    The name is kept as it was at sign-up: a family member removed from the list later leaves the person
+    (and their attendance) on the sign-up, for the check-in list and the statistics.
+    """
 
     signup = models.ForeignKey(
         SignUp, verbose_name=_("sign-up"), on_delete=models.CASCADE, related_name="people"
     )
+    is_officer = models.BooleanField(_("the officer"), default=False)
     family_member = models.ForeignKey(
         FamilyMember,
         verbose_name=_("family member"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     name = models.CharField(
@@ -204,7 +210,7 @@ class SignUpPerson(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["signup", "family_member"], name="signupperson_once"),
             models.UniqueConstraint(
-                fields=["signup"], condition=Q(family_member__isnull=True), name="signupperson_officer_once"
+                fields=["signup"], condition=Q(is_officer=True), name="signupperson_officer_once"
             ),
         ]
 

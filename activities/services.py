@@ -40,6 +40,8 @@ from activities.models import (
     SignUpPerson,
     SignUpStatus,
 )
+from audit.models import AuditAction
+from audit.services import audit_record
 from notifications import services as reminders
 from people.models import FamilyMember, FamilyRelation, Officer, User
 from welfare.domain import ConflictError, DomainError
@@ -124,15 +126,31 @@ def _check_activity(values: dict, timing: Timing) -> None:
         raise ActivityError(_("Cancellation must end by the start."))
     if values.get("capacity", 1) < 1:
         raise ActivityError(_("An activity needs at least one place."))
+    if values.get("offer_hours", 48) < 1:
+        raise ActivityError(_("An offer must stay valid for at least one hour."))
     low, high = values.get("child_age_min"), values.get("child_age_max")
     if low is not None and high is not None and low > high:
         raise ActivityError(_("The youngest age cannot be above the oldest."))
 
 
-def activity_create(*, actor: User | None, timing: Timing, **values) -> Activity:
+def activity_create(*, actor: User | None, timing: Timing, allow_past: bool = False, **values) -> Activity:
+    """A new activity. ``allow_past`` is for recording history (the demo, an import), never for the portal."""
     values = {key: values[key] for key in (*ACTIVITY_FIELDS, "series") if key in values}
     _check_activity(values, timing)
-    return Activity.objects.create(**values, **timing.__dict__)
+    if timing.starts_at <= timezone.now() and not allow_past:
+        raise ActivityError(_("An activity cannot start in the past."))
+    activity = Activity.objects.create(**values, **timing.__dict__)
+    _audit(actor, activity, "created")
+    return activity
+
+
+def _audit(actor: User | None, target, op: str, **detail) -> None:
+    audit_record(actor=actor, action=AuditAction.ACTIVITY_CHANGED, target=target, detail={"op": op, **detail})
+
+
+def _refuse_cancelled(activity: Activity) -> None:
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ActivityError(_("This activity has been cancelled."))
 
 
 def series_create(*, actor: User | None, timing: Timing, weeks: int, **values) -> ActivitySeries:
@@ -164,6 +182,7 @@ def activity_update(
     changes = {key: values[key] for key in ACTIVITY_FIELDS if key in values and key != "capacity"}
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        _refuse_cancelled(locked)
         before = (locked.starts_at, locked.ends_at, locked.venue)
         for key, value in changes.items():
             setattr(locked, key, value)
@@ -172,6 +191,7 @@ def activity_update(
                 setattr(locked, key, getattr(timing, key))
         _check_activity(changes, _timing_of(locked))
         locked.save()
+        _audit(actor, locked, "updated", fields=sorted(changes) + (["times"] if timing else []))
         if (locked.starts_at, locked.ends_at, locked.venue) != before:
             _tell_the_change(locked)
     return locked
@@ -241,12 +261,12 @@ def _timing_of(activity: Activity) -> Timing:
 
 
 def activity_cancel(*, activity: Activity, actor: User | None, reason: str) -> int:
-    """Call an activity off: every sign-up is cancelled (and told so through its reminders' cancel)."""
+    """Call an activity off: every sign-up is cancelled and told so, with the reason."""
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
         if locked.status == ActivityStatus.CANCELLED:
             return 0
-        signups = list(locked.signups.exclude(status=SignUpStatus.CANCELLED))
+        signups = list(locked.signups.exclude(status=SignUpStatus.CANCELLED).select_related("officer__user"))
         now = timezone.now()
         for signup in signups:
             signup.status, signup.cancelled_at, signup.cancel_reason = (
@@ -256,8 +276,16 @@ def activity_cancel(*, activity: Activity, actor: User | None, reason: str) -> i
             )
             signup.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
             reminders.reminders_cancel(subject=_subject(signup))
+            reminders.reminder_schedule(
+                recipient=signup.officer.user,
+                kind="activity_cancelled",
+                due_at=now,
+                dedupe_key=f"activities:cancelled:{signup.pk}",
+                payload={**_payload(signup), "reason": reason[:200]},
+            )
         locked.status, locked.booked_persons = ActivityStatus.CANCELLED, 0
         locked.save(update_fields=["status", "booked_persons", "updated_at"])
+        _audit(actor, locked, "cancelled", reason=reason[:200], signups=len(signups))
     return len(signups)
 
 
@@ -353,7 +381,7 @@ def signup_create(
             raise ConflictError(_("You have already signed up for this activity.")) from None
         signup.people.all().delete()
         SignUpPerson.objects.bulk_create(
-            [SignUpPerson(signup=signup, family_member=None, name=officer.name)]
+            [SignUpPerson(signup=signup, is_officer=True, name=officer.name)]
             + [SignUpPerson(signup=signup, family_member=member, name=member.name) for member in members]
         )
         if fits:
@@ -435,12 +463,16 @@ def signup_cancel(
     now = now or timezone.now()
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=signup.activity_id)
-        locked = SignUp.objects.select_for_update().get(pk=signup.pk)
+        locked = (
+            SignUp.objects.select_for_update().select_related("officer__user", "activity").get(pk=signup.pk)
+        )
         if locked.status == SignUpStatus.CANCELLED:
             return locked
         if locked.status in (SignUpStatus.ATTENDED, SignUpStatus.NO_SHOW):
             raise ActivityError(_("This activity has taken place; its sign-ups can no longer be cancelled."))
-        if not by_office and now > activity.cancel_until and locked.status != SignUpStatus.OFFERED:
+        # After the cut-off an officer may still leave the waiting list or decline an offer: no place is held.
+        waiting = locked.status in (SignUpStatus.OFFERED, SignUpStatus.WAITLISTED)
+        if not by_office and now > activity.cancel_until and not waiting:
             raise ActivityError(
                 _("Cancellation closed on %(when)s; please call the welfare office.")
                 % {"when": f"{timezone.localtime(activity.cancel_until):%Y-%m-%d %H:%M}"}
@@ -452,6 +484,15 @@ def signup_cancel(
             update_fields=["status", "cancelled_at", "cancel_reason", "offer_expires_at", "updated_at"]
         )
         reminders.reminders_cancel(subject=_subject(locked))
+        if by_office:
+            _audit(actor, locked, "signup_cancelled", reason=reason[:200], signup=locked.pk)
+            reminders.reminder_schedule(
+                recipient=locked.officer.user,
+                kind="activity_signup_cancelled",
+                due_at=now,
+                dedupe_key=f"activities:office_cancelled:{locked.pk}:{int(now.timestamp())}",
+                payload={**_payload(locked), "reason": reason[:200]},
+            )
         if held:
             _book(activity, -locked.persons)
             _promote(activity, now)
@@ -522,11 +563,13 @@ def capacity_set(
     now = now or timezone.now()
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        _refuse_cancelled(locked)
         if capacity < max(locked.booked_persons, 1):
             raise ActivityError(
                 _("%(booked)d persons already hold places; the capacity cannot go below that.")
                 % {"booked": locked.booked_persons}
             )
+        _audit(actor, locked, "capacity", before=locked.capacity, after=capacity)
         locked.capacity = capacity
         locked.save(update_fields=["capacity", "updated_at"])
         _promote(locked, now)
@@ -559,6 +602,7 @@ def attendance_record(*, signup: SignUp, attended_person_ids: Iterable[int], act
             _book(activity, -locked.persons)
         elif before not in BOOKED and locked.status in BOOKED:
             _book(activity, locked.persons)
+        _audit(actor, locked, "attendance", attended=len(attended), persons=len(people))
         if locked.status == SignUpStatus.ATTENDED:
             _remind_feedback(locked, activity)
     return locked
@@ -570,8 +614,8 @@ def feedback_submit(*, signup: SignUp, officer: Officer, rating: int, comment: s
         raise ActivityError(_("This is not your sign-up."))
     if signup.status != SignUpStatus.ATTENDED:
         raise ActivityError(_("Only those who came can rate an activity."))
-    if timezone.now() < signup.activity.starts_at:
-        raise ActivityError(_("The activity has not taken place yet."))
+    if timezone.now() < signup.activity.ends_at:
+        raise ActivityError(_("The activity has not ended yet: rate it afterwards."))
     if not 1 <= int(rating) <= 5:
         raise ActivityError(_("Rate from 1 to 5."))
     feedback, _created = Feedback.objects.update_or_create(

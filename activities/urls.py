@@ -21,6 +21,11 @@ urlpatterns = [
     path("manage/<int:pk>/edit/", views.manage_edit, name="activity-manage-edit"),
     path("manage/<int:pk>/capacity/", views.manage_capacity, name="activity-manage-capacity"),
     path("manage/<int:pk>/cancel/", views.manage_cancel, name="activity-manage-cancel"),
+    path(
+        "manage/<int:pk>/signups/<int:signup_pk>/cancel/",
+        views.manage_signup_cancel,
+        name="activity-manage-signup-cancel",
+    ),
     path("manage/<int:pk>/photos/", views.manage_photo, name="activity-manage-photo"),
     path("manage/<int:pk>/signups.xlsx", views.manage_export, name="activity-manage-export"),
 ]

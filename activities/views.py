@@ -159,17 +159,14 @@ def activity_signup(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, officer, activity, form=form)
 
 
-def _own_signup_or_404(officer: Officer, activity: Activity) -> SignUp:
-    return get_object_or_404(SignUp, officer=officer, activity=activity)
-
-
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw the officer's sign-up, or decline an offered place; the service applies the cut-off."""
     officer = _officer(request)
-    activity = selectors.activity_for_officer_or_404(officer=officer, pk=pk)
-    signup = _own_signup_or_404(officer, activity)
+    # One's own sign-up, even after moving to a unit the activity is not open to.
+    signup = get_object_or_404(SignUp.objects.select_related("activity"), officer=officer, activity_id=pk)
+    activity = signup.activity
     was_offered = signup.status == SignUpStatus.OFFERED
     try:
         services.signup_cancel(signup=signup, actor=request.user, reason=_("cancelled by the officer"))
@@ -186,8 +183,8 @@ def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def offer_accept(request: HttpRequest, pk: int) -> HttpResponse:
     officer = _officer(request)
-    activity = selectors.activity_for_officer_or_404(officer=officer, pk=pk)
-    signup = _own_signup_or_404(officer, activity)
+    signup = get_object_or_404(SignUp.objects.select_related("activity"), officer=officer, activity_id=pk)
+    activity = signup.activity
     try:
         services.offer_accept(signup=signup)
     except DomainError as error:
@@ -366,6 +363,30 @@ def manage_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, message)
             return redirect("activity-manage", pk=activity.pk)
     return render(request, "activities/manage_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+@require_POST
+def manage_signup_cancel(request: HttpRequest, pk: int, signup_pk: int) -> HttpResponse:
+    """The office cancels one family's sign-up (after the cut-off too), with a reason the family is told."""
+    _require_manager(request)
+    activity = selectors.managed_activity_or_404(viewer=request.user, pk=pk)
+    signup = get_object_or_404(
+        SignUp.objects.select_related("officer__user"), activity=activity, pk=signup_pk
+    )
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason:
+        messages.error(request, _("Give a reason: the family is told."))
+        return redirect("activity-manage", pk=activity.pk)
+    try:
+        services.signup_cancel(signup=signup, actor=request.user, reason=reason, by_office=True)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The sign-up of %(name)s has been cancelled.") % {"name": signup.officer.name}
+        )
+    return redirect("activity-manage", pk=activity.pk)
 
 
 @login_required

@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     HEALTH_IMPORTED = "health_imported", _("health data imported")
     REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
     HEALTH_ADVISER_CHANGED = "health_adviser_changed", _("health adviser assigned")
+    ACTIVITY_CHANGED = "activity_changed", _("family activity changed")
 
 
 class AuditResult(models.TextChoices):

@@ -591,3 +591,78 @@ def test_my_sign_ups_page_gives_and_replaces_the_private_calendar_address(office
     second = client.get("/activities/mine/").context["feed_url"]
     assert second != first
     assert Client().get(first.removeprefix("http://testserver")).status_code == 404
+
+
+# --- After review: the office's tools and the edges ------------------------------------------------------
+
+
+def test_the_office_cancels_one_familys_sign_up_with_a_reason_the_family_is_told(office, officer, painting):
+    from notifications.models import Reminder
+
+    signup = services.signup_create(activity=painting, officer=officer, family_member_ids=[])
+    client = _client(office.user)
+    url = f"/activities/manage/{painting.pk}/signups/{signup.pk}/cancel/"
+    client.post(url, {"reason": ""})
+    assert SignUp.objects.get(pk=signup.pk).status == "confirmed"  # no reason, nothing done
+    client.post(url, {"reason": "孩子生病，家长来电取消"})
+    assert SignUp.objects.get(pk=signup.pk).status == "cancelled"
+    notice = Reminder.objects.get(recipient=officer.user, kind="activity_signup_cancelled")
+    assert notice.payload["reason"] == "孩子生病，家长来电取消"
+    assert AuditEntry.objects.filter(action="activity_changed", detail__op="signup_cancelled").count() == 1
+
+
+def test_calling_an_activity_off_tells_every_family_why(office, officer, painting):
+    from notifications.models import Reminder
+
+    services.signup_create(activity=painting, officer=officer, family_member_ids=[])
+    _client(office.user).post(f"/activities/manage/{painting.pk}/cancel/", {"reason": "暴雨预警"})
+    notice = Reminder.objects.get(recipient=officer.user, kind="activity_cancelled")
+    assert notice.payload["reason"] == "暴雨预警"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("capacity", "99999999999"), ("offer_hours", "0"), ("offer_hours", "99999"), ("child_age_min", "99999")],
+)
+def test_numbers_out_of_range_are_form_errors_not_500(office, county, field, value):
+    response = _client(office.user).post("/activities/manage/new/", _activity_post(county, **{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Activity.objects.exists()
+
+
+def test_an_activity_cannot_be_created_in_the_past(office, county):
+    data = _activity_post(county)
+    for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at", "cancel_until"):
+        moment = dt.datetime.fromisoformat(data[name]) - dt.timedelta(days=30)
+        data[name] = moment.strftime("%Y-%m-%dT%H:%M")
+    response = _client(office.user).post("/activities/manage/new/", data)
+    assert "An activity cannot start in the past." in response.context["form"].non_field_errors()
+
+
+def test_a_waiting_family_may_leave_the_queue_after_the_cut_off(station):
+    activity = make_activity(unit=station, capacity=1, cancel_until=timezone.now() - dt.timedelta(minutes=5))
+    holder, waiting = OfficerFactory(org_unit=station), OfficerFactory(org_unit=station)
+    services.signup_create(activity=activity, officer=holder, family_member_ids=[])
+    queued = services.signup_create(activity=activity, officer=waiting, family_member_ids=[])
+    _client(waiting.user).post(f"/activities/{activity.pk}/cancel/")
+    assert SignUp.objects.get(pk=queued.pk).status == "cancelled"
+
+
+def test_an_officer_who_moved_unit_still_cancels_their_own_sign_up(officer, painting, other_station):
+    signup = services.signup_create(activity=painting, officer=officer, family_member_ids=[])
+    officer.org_unit = other_station
+    officer.save(update_fields=["org_unit"])
+    _client(officer.user).post(f"/activities/{painting.pk}/cancel/")
+    assert SignUp.objects.get(pk=signup.pk).status == "cancelled"
+
+
+def test_removing_a_family_member_keeps_them_on_the_sign_up(officer, painting):
+    from people.services import family_member_remove
+
+    spouse = officer.family_members.get(relation="spouse")
+    signup = services.signup_create(activity=painting, officer=officer, family_member_ids=[spouse.pk])
+    family_member_remove(member=spouse, actor=officer.user)
+    people = list(signup.people.order_by("id").values_list("name", "is_officer", "family_member"))
+    assert people == [(officer.name, True, None), ("林婉清", False, None)]
+    assert SignUp.objects.get(pk=signup.pk).persons == 2

@@ -8,7 +8,7 @@ import itertools
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities import services
 from activities.models import Activity, Feedback, SignUp, SignUpStatus
@@ -18,6 +18,13 @@ from tests.factories import FamilyMemberFactory, OfficerFactory
 from welfare.domain import ConflictError
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched as written (the msgids), whatever the catalogue says."""
+    with translation.override("en"):
+        yield
 
 
 def _family(officer, *relations):
@@ -227,7 +234,9 @@ def test_cancelling_after_the_cut_off_is_for_the_office_and_cancels_the_reminder
     with pytest.raises(services.ActivityError, match="Cancellation closed"):
         services.signup_cancel(signup=signup, actor=officer.user)
     services.signup_cancel(signup=signup, actor=None, by_office=True, reason="家中有事")
-    assert not Reminder.objects.filter(recipient=officer.user, state=ReminderState.SCHEDULED).exists()
+    # What was to come is off; the family is told why.
+    pending = Reminder.objects.filter(recipient=officer.user, state=ReminderState.SCHEDULED)
+    assert [(r.kind, r.payload["reason"]) for r in pending] == [("activity_signup_cancelled", "家中有事")]
     assert _booked(activity) == 0
     # Signing up again puts the family at the end of the queue, as a new sign-up.
     again = _sign(activity, officer)
@@ -303,11 +312,17 @@ def test_attendance_per_person_then_feedback_from_those_who_came(officer, statio
     assert request.state == ReminderState.CANCELLED
 
 
-def test_nobody_ticked_is_a_no_show_and_gives_the_places_back(officer, station):
-    activity = make_activity(unit=station, starts_in=dt.timedelta(hours=2))
+def test_nobody_ticked_is_a_no_show_and_a_correction_finds_the_places_still_there(officer, station):
+    activity = make_activity(unit=station, capacity=2, waitlist=False, starts_in=dt.timedelta(hours=2))
     signup = _sign(activity, officer, _family(officer, "spouse"))
     assert services.attendance_record(signup=signup, attended_person_ids=[], actor=None).status == "no_show"
-    assert _booked(activity) == 0
+    # The places stay taken (sign-up may still be open): nobody takes them before a correction.
+    assert _booked(activity) == 2
+    with pytest.raises(services.ActivityError, match="full"):
+        _sign(activity, OfficerFactory(org_unit=station))
+    person = signup.people.get(is_officer=True)
+    corrected = services.attendance_record(signup=signup, attended_person_ids=[person.pk], actor=None)
+    assert corrected.status == "attended" and _booked(activity) == 2
 
 
 def test_beat_passes_expired_offers_on_every_minute_through_a_registered_task(station, settings):
