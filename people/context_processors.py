@@ -32,6 +32,7 @@ def navigation(request) -> dict:
         items.append(
             {"label": _("Family activities"), "url": reverse("activity-list"), "icon": "balloon-heart"}
         )
+        items.append({"label": _("Surveys"), "url": reverse("survey-list"), "icon": "ui-checks"})
     if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
@@ -48,6 +49,9 @@ def navigation(request) -> dict:
         manage = reverse("activity-manage-list")
         items.append({"label": _("Manage activities"), "url": manage, "icon": "calendar-event"})
         items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
+        items.append(
+            {"label": _("Manage surveys"), "url": reverse("survey-manage-list"), "icon": "clipboard-data"}
+        )
     if roles & {Role.WELFARE_OFFICE, Role.LEADER}:  # activities.checkin.STATS_ROLES
         stats = reverse("activities-stats")
         items.append({"label": _("Activity statistics"), "url": stats, "icon": "graph-up"})

@@ -17,9 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import fmean, variance
 
 METHOD = "welfare-index/1: (x-min)/(max-min)*100, dimension = mean of item scores, index = sum(w*S)"
+
+
+def fmean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def variance(values: Sequence[float]) -> float:
+    """The sample variance, in floats (statistics.variance is exact, with fractions, and slow)."""
+    n = len(values)
+    mean = sum(values) / n
+    return sum((value - mean) ** 2 for value in values) / (n - 1)
 
 
 @dataclass(frozen=True)

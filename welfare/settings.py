@@ -380,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "housekeeping": {"task": "people.housekeeping", "schedule": crontab(hour=3, minute=15)},
     "activities-expire-offers": {"task": "activities.expire_offers", "schedule": 60.0},
+    # Hourly: a reminder round is due from 09:00 local on its day; deduplicated per campaign/officer/round.
+    "surveys-remind-non-respondents": {
+        "task": "surveys.remind_non_respondents",
+        "schedule": crontab(minute=5),
+    },
     "health-checkup-overdue": {
         "task": "health.remind_overdue_checkups",
         "schedule": crontab(hour=6, minute=40),

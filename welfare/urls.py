@@ -16,6 +16,7 @@ api_v1 = [
     path("health/", include("health.api_urls")),
     path("health/", include("health.archive_api_urls")),
     path("activities/", include("activities.api_urls")),
+    path("surveys/", include("surveys.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,9 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("activities/", include("activities.checkin_urls")),
     path("calendar/", include("activities.ical_urls")),
+    path("surveys/", include("surveys.urls")),
+    path("surveys/", include("surveys.report_urls")),
+    path("surveys/", include("surveys.plan_urls")),
     path("", include("people.urls")),
 ]
 
