@@ -25,7 +25,7 @@ from django.utils import timezone
 from activities import services
 from activities.models import Activity, ActivityKind, ActivitySeries, Audience, SignUp, SignUpStatus
 from notifications import services as reminders
-from people.models import FamilyMember, FamilyRelation, Officer, OrgUnit
+from people.models import FamilyMember, FamilyRelation, Officer, OrgUnit, age_on
 
 SEED = 20261130
 PAINTING = "亲子绘画"
@@ -89,7 +89,7 @@ def _families(units_path: str) -> list[_Family]:
 
 
 def _children_aged(family: _Family, day: dt.date, low: int, high: int) -> list[FamilyMember]:
-    return [child for child in family.children if low <= services.age_on(child.birth_date, day) <= high]
+    return [child for child in family.children if low <= age_on(child.birth_date, day) <= high]
 
 
 def _party(activity: Activity, family: _Family, rng: random.Random) -> list[int] | None:
@@ -103,7 +103,7 @@ def _party(activity: Activity, family: _Family, rng: random.Random) -> list[int]
             return None
         spouse = [family.spouse.pk] if family.spouse and rng.random() < 0.4 else []
         return [child.pk for child in children] + spouse
-    minors = [child.pk for child in family.children if services.age_on(child.birth_date, day) < 18]
+    minors = [child.pk for child in family.children if age_on(child.birth_date, day) < 18]
     return ([family.spouse.pk] if family.spouse else []) + minors
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from activities.models import (
     BOOKED,
     Activity,
+    ActivityPhoto,
     ActivitySeries,
     ActivityStatus,
     Audience,
@@ -43,7 +44,7 @@ from activities.models import (
 from audit.models import AuditAction
 from audit.services import audit_record
 from notifications import services as reminders
-from people.models import FamilyMember, FamilyRelation, Officer, User
+from people.models import FamilyMember, FamilyRelation, Officer, User, age_on
 from welfare.domain import ConflictError, DomainError
 
 __all__ = [
@@ -68,10 +69,6 @@ FEEDBACK_AFTER = dt.timedelta(hours=2)
 
 class ActivityError(DomainError):
     """A sign-up or activity change that the rules do not allow; the message says why."""
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
@@ -606,6 +603,15 @@ def attendance_record(*, signup: SignUp, attended_person_ids: Iterable[int], act
         if locked.status == SignUpStatus.ATTENDED:
             _remind_feedback(locked, activity)
     return locked
+
+
+def photo_add(*, activity: Activity, upload, suffix: str, caption: str, actor: User | None) -> ActivityPhoto:
+    """Keep a photo of an activity; ``suffix`` is what the file's bytes are (the caller sniffed them)."""
+    upload.seek(0)
+    upload.name = f"photo{suffix}"  # the stored name says what the bytes are, never what the sender said
+    photo = ActivityPhoto.objects.create(activity=activity, image=upload, caption=caption.strip()[:200])
+    _audit(actor, activity, "photo_added", photo=photo.pk)
+    return photo
 
 
 def feedback_submit(*, signup: SignUp, officer: Officer, rating: int, comment: str = "") -> Feedback:

@@ -470,9 +470,13 @@ def manage_photo(request: HttpRequest, pk: int) -> HttpResponse:
     upload = form.cleaned_data["image"]
     upload.seek(0)
     content_type = sniff_image(upload.read(16))
-    upload.seek(0)
-    upload.name = f"photo{_PHOTO_SUFFIX[content_type]}"  # the stored suffix says what the bytes are
-    ActivityPhoto.objects.create(activity=activity, image=upload, caption=form.cleaned_data["caption"])
+    services.photo_add(
+        activity=activity,
+        upload=upload,
+        suffix=_PHOTO_SUFFIX[content_type],
+        caption=form.cleaned_data["caption"],
+        actor=request.user,
+    )
     messages.success(request, _("The photo has been added."))
     return redirect("activity-manage", pk=activity.pk)
 

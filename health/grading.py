@@ -15,7 +15,6 @@ BMI is computed, never imported: weight (kg) / height (m)², rounded half up to 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -67,11 +66,6 @@ UNGRADED = Grade(category="", flag="")
 def quantize(value: Decimal, decimals: int) -> Decimal:
     """``value`` rounded half up to ``decimals`` places."""
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    """Age in whole years on ``day``."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def applies_to(rule: RuleLike, *, sex: str, age: int | None) -> bool:

@@ -65,7 +65,7 @@ from health.models import (
     MealRecord,
 )
 from health.selectors import active_indicators
-from people.models import Officer, User
+from people.models import Officer, User, age_on
 from welfare.domain import DomainError
 from welfare.queue import BrokerUnavailable, enqueue
 
@@ -648,9 +648,7 @@ def _read_row(
         officer=officer,
         date=date,
         institution=institution,
-        graded=_grade(
-            values, catalogue, sex=officer.sex, age=grading.age_on(officer.birth_date, date), seen=seen
-        ),
+        graded=_grade(values, catalogue, sex=officer.sex, age=age_on(officer.birth_date, date), seen=seen),
     )
 
 

@@ -29,6 +29,7 @@ from people.models import (
     Role,
     Sex,
     User,
+    age_on,
 )
 
 SEED = 20261128
@@ -318,10 +319,6 @@ def _staffing(scale: Scale, unit: OrgUnit) -> tuple[int, float, tuple[str, ...]]
     }[unit.kind]
 
 
-def _age_on(born: dt.date, today: dt.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _school_for(age: int, rng: random.Random) -> tuple[str, str]:
     if age < 3:
         return "", ""
@@ -340,7 +337,7 @@ def _school_for(age: int, rng: random.Random) -> tuple[str, str]:
 
 def _family_for(officer: Officer, rng: random.Random, names: _Names, today: dt.date) -> list[FamilyMember]:
     members = []
-    age = _age_on(officer.birth_date, today)
+    age = age_on(officer.birth_date, today)
     surname = officer.name[0]
     if age >= 26 and rng.random() < 0.82:
         spouse_sex = Sex.FEMALE if officer.sex == Sex.MALE else Sex.MALE
@@ -362,7 +359,7 @@ def _family_for(officer: Officer, rng: random.Random, names: _Names, today: dt.d
                 break
             sex = rng.choice((Sex.MALE, Sex.FEMALE))
             born = today - dt.timedelta(days=child_age * 365 + rng.randint(0, 364))
-            school, grade = _school_for(_age_on(born, today), rng)
+            school, grade = _school_for(age_on(born, today), rng)
             members.append(
                 FamilyMember(
                     officer=officer,
@@ -537,7 +534,7 @@ def _demo_officer_family(officer: Officer, today: dt.date) -> None:
             Sex.FEMALE,
             primary_born,
             "实验小学",
-            _school_for(_age_on(primary_born, today), random.Random(0))[1],
+            _school_for(age_on(primary_born, today), random.Random(0))[1],
         ),
         (FamilyRelation.PARENT, "陈德福", Sex.MALE, dt.date(1958, 6, 30), "", ""),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -9,6 +11,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on ``day`` (the one rule every app uses: a birthday counts from its day)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class TimeStampedModel(models.Model):
@@ -205,9 +212,7 @@ class FamilyMember(TimeStampedModel):
 
     @property
     def age(self) -> int:
-        today = timezone.localdate()
-        born = self.birth_date
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age_on(self.birth_date, timezone.localdate())
 
 
 class Role(models.TextChoices):

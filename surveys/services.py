@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from people.models import Officer, OrgUnit
+from people.models import Officer, OrgUnit, age_on
 from surveys.models import Campaign, CampaignStatus, Item, Module, Participation, Response
 from welfare.domain import ConflictError, DomainError
 
@@ -48,7 +48,7 @@ def reporting_unit_path(path: str) -> str:
 
 
 def age_band(born: dt.date, on: dt.date) -> str:
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    age = age_on(born, on)
     low = max(min(age // 10 * 10, 60), 20)
     return f"{low}-{low + 9}" if low < 60 else "60+"
 

@@ -481,7 +481,8 @@ def test_photos_are_checked_by_their_bytes_and_shown_in_scope_only(office, offic
         == 302
     )
     photo = ActivityPhoto.objects.get()
-    assert photo.image.name.endswith(".png")
+    assert (photo.image.name.endswith(".png"), photo.caption) == (True, "合影")
+    assert AuditEntry.objects.filter(action="activity_changed", detail__op="photo_added").count() == 1
     served = _client(officer.user).get(f"/activities/photos/{photo.pk}/")
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert b"".join(served.streaming_content) == PNG

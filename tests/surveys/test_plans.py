@@ -108,6 +108,7 @@ def test_it_refuses_actions_before_the_campaign_closes(campaign, county, unit_ad
         plans.action_plan_create(
             campaign=campaign, unit=county, dimension="rest", action="x", actor=unit_admin.user
         )
+    assert not campaign.actions.exists()
     assert _client(unit_admin.user).get(reverse("survey-plan-list", args=[campaign.pk])).status_code == 404
 
 
