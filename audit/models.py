@@ -28,6 +28,9 @@ class AuditAction(models.TextChoices):
     REMINDER_RETRIED = "reminder_retried", _("failed reminder retried")
     HEALTH_ADVISER_CHANGED = "health_adviser_changed", _("health adviser assigned")
     ACTIVITY_CHANGED = "activity_changed", _("family activity changed")
+    CARE_REQUEST_CHANGED = "care_request_changed", _("care request changed")
+    CARE_GRANT_CHANGED = "care_grant_changed", _("care grant changed")
+    FUND_ENTRY = "fund_entry", _("fund entry recorded")
 
 
 class AuditResult(models.TextChoices):

@@ -218,6 +218,7 @@ class FamilyMember(TimeStampedModel):
 class Role(models.TextChoices):
     UNIT_ADMIN = "unit_admin", _("unit admin")
     WELFARE_OFFICE = "welfare_office", _("welfare office")
+    WELFARE_HEAD = "welfare_head", _("welfare office head")
     HEALTH_STAFF = "health_staff", _("health staff")
     HEALTH_ADVISER = "health_adviser", _("health adviser")
     LEADER = "leader", _("leader")

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "health",
     "activities",
     "surveys",
+    "care",
 ]
 
 MIDDLEWARE = [
@@ -385,6 +386,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.remind_non_respondents",
         "schedule": crontab(minute=5),
     },
+    # Hourly: service levels of care requests (reminders to handlers, then to the heads) and auto-close.
+    "care-escalate-overdue": {"task": "care.escalate_overdue", "schedule": crontab(minute=20)},
     "health-checkup-overdue": {
         "task": "health.remind_overdue_checkups",
         "schedule": crontab(hour=6, minute=40),
@@ -458,6 +461,17 @@ SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 300, minimum=20)
 # --- Imports ------------------------------------------------------------------
 # Uploaded files larger than this are refused before they are read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# --- Care requests ---------------------------------------------------------
+# Service levels in working days (Monday–Friday, less the holidays in the admin's calendar).
+CARE_FIRST_RESPONSE_WORKING_DAYS = env_int("CARE_FIRST_RESPONSE_WORKING_DAYS", 2, minimum=1)
+CARE_RESOLUTION_WORKING_DAYS = env_int("CARE_RESOLUTION_WORKING_DAYS", 20, minimum=1)
+# Past its due time a request is reminded to its handler; this many working days later, to the heads.
+CARE_ESCALATE_AFTER_WORKING_DAYS = env_int("CARE_ESCALATE_AFTER_WORKING_DAYS", 2, minimum=1)
+# A resolved request the officer has not rated closes by itself after this many days.
+CARE_AUTO_CLOSE_DAYS = env_int("CARE_AUTO_CLOSE_DAYS", 14, minimum=1)
+CARE_ATTACHMENT_MAX_BYTES = env_int("CARE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+CARE_MAX_ATTACHMENTS = env_int("CARE_MAX_ATTACHMENTS", 10, minimum=1)
 
 # --- PDF ----------------------------------------------------------------------
 # A TrueType font (.ttf, .ttc) with Chinese glyphs to embed in PDFs. Unset: a system CJK font, else the

@@ -17,6 +17,7 @@ api_v1 = [
     path("health/", include("health.archive_api_urls")),
     path("activities/", include("activities.api_urls")),
     path("surveys/", include("surveys.api_urls")),
+    path("care/", include("care.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,9 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("surveys/", include("surveys.report_urls")),
     path("surveys/", include("surveys.plan_urls")),
+    path("care/", include("care.urls")),
+    path("care/", include("care.staff_urls")),
+    path("fund/", include("care.fund_urls")),
     path("", include("people.urls")),
 ]
 

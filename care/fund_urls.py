@@ -1,0 +1,3 @@
+"""Filled in by the care portal work."""
+
+urlpatterns: list = []
