@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     CARE_REQUEST_CHANGED = "care_request_changed", _("care request changed")
     CARE_GRANT_CHANGED = "care_grant_changed", _("care grant changed")
     FUND_ENTRY = "fund_entry", _("fund entry recorded")
+    AWARD_CHANGED = "award_changed", _("education award changed")
 
 
 class AuditResult(models.TextChoices):

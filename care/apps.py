@@ -7,4 +7,4 @@ class CareConfig(AppConfig):
     verbose_name = _("Care and the love-police fund")
 
     def ready(self) -> None:
-        from care import kinds  # noqa: F401  (registers the care reminders)
+        from care import kinds, services  # noqa: F401  (the care reminders; care grants own their commitments)

@@ -33,6 +33,16 @@ from people.models import Officer, User
 from welfare.domain import ConflictError, DomainError
 
 DEFAULT_FUND = "aijing"
+# Functions that name who owns a commitment (a care grant, an award programme's budget) or return "":
+# an owned commitment is released through its owner (cancelling the grant), never reversed directly.
+COMMITMENT_OWNERS: list = []
+
+
+def register_commitment_owner(owner) -> None:
+    if owner not in COMMITMENT_OWNERS:
+        COMMITMENT_OWNERS.append(owner)
+
+
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
 
@@ -394,7 +404,7 @@ def payment_record(
         amount=amount,
         booked_on=booked_on,
         idempotency_key=idempotency_key,
-        beneficiary=beneficiary if settles is None else settles.beneficiary,
+        beneficiary=beneficiary or (settles.beneficiary if settles else None),
         counterparty=counterparty.strip()[:200],
         reference=(reference or (settles.reference if settles else ""))[:60],
         memo=memo.strip()[:500],
@@ -408,8 +418,14 @@ def payment_record(
 
 
 @transaction.atomic
-def entry_reverse(*, entry: FundEntry, reason: str, idempotency_key: str, actor: User | None) -> FundEntry:
-    """Record the exact opposite of ``entry``, once: the only way to correct the ledger."""
+def entry_reverse(
+    *, entry: FundEntry, reason: str, idempotency_key: str, actor: User | None, by_owner: bool = False
+) -> FundEntry:
+    """Record the exact opposite of ``entry``, once: the only way to correct the ledger.
+
+    A commitment that belongs to something (a care grant, an award programme) is released by its owner
+    (``by_owner=True``), never directly, or the owner would be left holding money that is gone.
+    """
     if not reason.strip():
         raise FundError(_("Say why the entry is reversed."), field="reason")
     fund, budget = _lock(entry.fund_id, entry.budget_id)
@@ -437,6 +453,14 @@ def entry_reverse(*, entry: FundEntry, reason: str, idempotency_key: str, actor:
         _change_budget(budget, available=-amount)
         _change_fund(fund, unallocated=amount)
     elif entry.kind == EntryKind.COMMITMENT:
+        owners = (
+            [] if by_owner else [found for found in (owner(entry) for owner in COMMITMENT_OWNERS) if found]
+        )
+        if owners:
+            raise FundError(
+                _("This commitment holds the money of %(owner)s: release it there instead.")
+                % {"owner": owners[0]}
+            )
         if _settled(entry) > 0:
             raise FundError(_("Payments have settled this commitment: reverse those payments first."))
         _change_budget(budget, committed=-amount, available=amount)

@@ -80,6 +80,8 @@ def can_approve_grant(user: User, grant: CareGrant) -> tuple[bool, str]:
 
     if grant.status != GrantStatus.PROPOSED:
         return False, _("This grant is not awaiting approval.")
+    if is_own(user, grant.request):
+        return False, _("This grant is for you: another member of the welfare office decides and pays it.")
     unit = _unit(grant.request)
     if grant.needs_second_approval:
         if grant.proposed_by_id == user.pk:
@@ -93,7 +95,12 @@ def can_approve_grant(user: User, grant: CareGrant) -> tuple[bool, str]:
 
 
 def can_pay_grant(user: User, grant: CareGrant) -> bool:
-    return grant.status == GrantStatus.APPROVED and is_office(user, _unit(grant.request))
+    """An approved grant, by the welfare office, never by its own beneficiary."""
+    return (
+        grant.status == GrantStatus.APPROVED
+        and not is_own(user, grant.request)
+        and is_office(user, _unit(grant.request))
+    )
 
 
 def can_read_fund(user: User) -> bool:

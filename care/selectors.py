@@ -94,11 +94,16 @@ def timeline(*, request: CareRequest, for_officer: bool) -> list[CareEvent]:
 def queue_for(viewer: User) -> QuerySet[CareRequest]:
     """What the viewer should act on: requests they handle, and unassigned ones they may accept."""
     mine = Q(handler=viewer, status__in=OPEN_STATUSES)
-    intake = Q(status=Status.SUBMITTED, handler__isnull=True) & (
-        scope.units_q(viewer, permissions.HEAD_ROLES, "officer__org_unit__path")
-        | (
-            Q(confidential=False)
-            & scope.units_q(viewer, {permissions.Role.WELFARE_OFFICE}, "officer__org_unit__path")
+    # A welfare member's own request is never theirs to accept.
+    intake = (
+        Q(status=Status.SUBMITTED, handler__isnull=True)
+        & ~Q(officer__user=viewer)
+        & (
+            scope.units_q(viewer, permissions.HEAD_ROLES, "officer__org_unit__path")
+            | (
+                Q(confidential=False)
+                & scope.units_q(viewer, {permissions.Role.WELFARE_OFFICE}, "officer__org_unit__path")
+            )
         )
     )
     return (
@@ -197,7 +202,7 @@ def overview_for(*, viewer: User, now: dt.datetime | None = None) -> Overview:
     by_age = [(_age_label(low, high), ages[index]) for index, (low, high) in enumerate(AGE_BUCKETS)]
     overdue = list(
         open_requests.filter(status__in=WAITING_ON_OFFICE, due_at__lte=now)
-        .select_related("officer__org_unit", "handler")
+        .select_related("officer__org_unit", "handler__officer")
         .order_by("due_at")[:100]
     )
     return Overview(
@@ -273,7 +278,10 @@ def monthly_spending(
 
     fund = fund or default_fund()
     today = today or timezone.localdate()
-    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    year, month = today.year, today.month - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    first = dt.date(year, month, 1)
     paid = (
         FundEntry.objects.filter(fund=fund, kind=EntryKind.PAYMENT, booked_on__gte=first)
         .annotate(month=TruncMonth("booked_on"))

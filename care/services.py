@@ -86,14 +86,18 @@ def _audit(actor: User | None, request: CareRequest, op: str, **detail) -> None:
 
 
 def _event(
-    request: CareRequest, *, actor: User | None, before: str = "", text: str = "", **values
+    request: CareRequest, *, actor: User | None, before: str | None = None, text: str = "", **values
 ) -> CareEvent:
+    """One timeline row; ``before`` is the status before this step (None: the step changed no status)."""
+    if before is None:
+        before = request.status
+    changed = before != request.status
     return CareEvent.objects.create(
         request=request,
         occurred_at=_now(),
         actor=actor,
-        from_status=before if before != request.status else "",
-        to_status=request.status if before != request.status else "",
+        from_status=before if changed else "",
+        to_status=request.status if changed else "",
         text=text,
         **values,
     )
@@ -529,6 +533,7 @@ def _approve(grant: CareGrant, actor: User) -> CareGrant:
            text=_("A grant of %(amount)s was approved: %(purpose)s") % {
                "amount": ledger.yuan(grant.amount), "purpose": grant.purpose})  # fmt: skip
     _grant_audit(actor, grant, "approve", entry=commitment.pk)
+    reminders.reminders_cancel(subject=f"care.grant:{grant.pk}")  # decided: the other approvers need not
     return grant
 
 
@@ -557,6 +562,7 @@ def grant_reject(*, grant: CareGrant, actor: User, reason: str) -> CareGrant:
     _event(grant.request, actor=actor, grant=grant, visible_to_officer=False,
            text=_("Grant not approved: %(reason)s") % {"reason": grant.decision_reason})  # fmt: skip
     _grant_audit(actor, grant, "reject")
+    reminders.reminders_cancel(subject=f"care.grant:{grant.pk}")
     return grant
 
 
@@ -566,6 +572,10 @@ def grant_pay(*, grant: CareGrant, actor: User) -> CareGrant:
     grant = _lock_grant(grant)
     if grant.status == GrantStatus.PAID:
         return grant
+    _require(
+        not permissions.is_own(actor, grant.request),
+        _("This grant is for you: another member of the welfare office decides and pays it."),
+    )
     _require(
         permissions.can_pay_grant(actor, grant), _("Only an approved grant is paid, by the welfare office.")
     )
@@ -607,7 +617,11 @@ def grant_cancel(*, grant: CareGrant, actor: User, reason: str) -> CareGrant:
         raise CareError(_("Say why the grant is cancelled."), field="reason")
     if grant.commitment_id:
         ledger.entry_reverse(
-            entry=grant.commitment, reason=reason, idempotency_key=_grant_key(grant, "cancel"), actor=actor
+            entry=grant.commitment,
+            reason=reason,
+            idempotency_key=_grant_key(grant, "cancel"),
+            actor=actor,
+            by_owner=True,
         )
     grant.status, grant.decided_at, grant.decision_reason = (
         GrantStatus.CANCELLED,
@@ -619,6 +633,19 @@ def grant_cancel(*, grant: CareGrant, actor: User, reason: str) -> CareGrant:
            text=_("Grant cancelled: %(reason)s") % {"reason": grant.decision_reason})  # fmt: skip
     _grant_audit(actor, grant, "cancel")
     return grant
+
+
+def grant_owning(entry) -> str:
+    """The care grant whose commitment ``entry`` is ("" when none): the fund asks before a reversal."""
+    grant = CareGrant.objects.filter(commitment=entry).select_related("request").first()
+    if grant is None:
+        return ""
+    return _("the care grant on %(reference)s (cancel the grant on the request's page)") % {
+        "reference": grant.request.reference
+    }
+
+
+ledger.register_commitment_owner(grant_owning)
 
 
 # --- Service levels ---------------------------------------------------------------------------------------
@@ -724,8 +751,11 @@ def _payload(request: CareRequest, message: str = "") -> dict:
     }
 
 
-def _schedule(user: User, kind: str, request: CareRequest, key: str, message: str = "") -> None:
+def _schedule(
+    user: User, kind: str, request: CareRequest, key: str, message: str = "", subject: str = ""
+) -> None:
     payload = _payload(request, message)
+    subject = subject or f"care.request:{request.pk}"
 
     def send() -> None:
         reminders.reminder_schedule(
@@ -734,7 +764,7 @@ def _schedule(user: User, kind: str, request: CareRequest, key: str, message: st
             due_at=timezone.now(),
             dedupe_key=key,
             payload=payload,
-            subject=f"care.request:{request.pk}",
+            subject=subject,
         )
 
     transaction.on_commit(send)
@@ -771,6 +801,7 @@ def _tell_approvers(grant: CareGrant) -> None:
             request,
             f"care-grant:{grant.pk}:approve:{user.pk}",
             _("A grant of %(amount)s awaits approval.") % {"amount": ledger.yuan(grant.amount)},
+            subject=f"care.grant:{grant.pk}",
         )
 
 

@@ -33,6 +33,7 @@ def navigation(request) -> dict:
             {"label": _("Family activities"), "url": reverse("activity-list"), "icon": "balloon-heart"}
         )
         items.append({"label": _("Surveys"), "url": reverse("survey-list"), "icon": "ui-checks"})
+        items.append({"label": _("Ask for help"), "url": reverse("care-mine"), "icon": "life-preserver"})
     if permissions.can_see_roster(user):
         items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
     roles = scope.roles_of(user)
@@ -55,6 +56,10 @@ def navigation(request) -> dict:
     if roles & {Role.WELFARE_OFFICE, Role.LEADER}:  # activities.checkin.STATS_ROLES
         stats = reverse("activities-stats")
         items.append({"label": _("Activity statistics"), "url": stats, "icon": "graph-up"})
+    if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.UNIT_ADMIN}:  # care.permissions.HANDLER_ROLES
+        items.append({"label": _("Care requests"), "url": reverse("care-queue"), "icon": "inbox"})
+    if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.LEADER}:  # care.permissions.FUND_READER_ROLES
+        items.append({"label": _("Love-police fund"), "url": reverse("fund-home"), "icon": "piggy-bank"})
     if Role.SYSADMIN in roles:
         items.append({"label": _("System status"), "url": reverse("system-status"), "icon": "activity"})
     if user.is_staff:

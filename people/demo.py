@@ -39,6 +39,7 @@ FEATURE_SEEDERS = (
     "health.demo.seed_health",
     "activities.demo.seed_activities",
     "surveys.demo.seed_surveys",
+    "care.demo.seed_care",
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -252,6 +253,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "demo_adviser", "100006", "吴文清", Sex.FEMALE, "C", "名医顾问（心内科）", Role.HEALTH_ADVISER, "C"
     ),
+    DemoAccount("demo_care", "100007", "赵敏", Sex.FEMALE, "C", "爱警办干事", Role.WELFARE_OFFICE, "C"),
     DemoAccount("demo_admin", None, "", Sex.MALE, "C", "", Role.SYSADMIN, "C"),
     DemoAccount("demo_auditor", None, "", Sex.FEMALE, "C", "", Role.AUDITOR, "C"),
 )

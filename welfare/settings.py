@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "activities",
     "surveys",
     "care",
+    "awards",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# zh-hans with a thousands separator for amounts (welfare/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["welfare.formats"]
 
 # --- Static files: Bootstrap, htmx and Chart.js come from npm, served locally ---
 STATIC_URL = "static/"
@@ -388,6 +391,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly: service levels of care requests (reminders to handlers, then to the heads) and auto-close.
     "care-escalate-overdue": {"task": "care.escalate_overdue", "schedule": crontab(minute=20)},
+    # Daily: award programmes opening or closing soon, and applications waiting for a reviewer.
+    "awards-reminders": {"task": "awards.schedule_reminders", "schedule": crontab(hour=7, minute=10)},
     "health-checkup-overdue": {
         "task": "health.remind_overdue_checkups",
         "schedule": crontab(hour=6, minute=40),
@@ -472,6 +477,11 @@ CARE_ESCALATE_AFTER_WORKING_DAYS = env_int("CARE_ESCALATE_AFTER_WORKING_DAYS", 2
 CARE_AUTO_CLOSE_DAYS = env_int("CARE_AUTO_CLOSE_DAYS", 14, minimum=1)
 CARE_ATTACHMENT_MAX_BYTES = env_int("CARE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 CARE_MAX_ATTACHMENTS = env_int("CARE_MAX_ATTACHMENTS", 10, minimum=1)
+
+# --- Education awards ------------------------------------------------------
+AWARD_LETTER_MAX_BYTES = env_int("AWARD_LETTER_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# An application waiting this many days for its reviewer is reminded to them (daily, once per wait).
+AWARD_REVIEW_REMIND_DAYS = env_int("AWARD_REVIEW_REMIND_DAYS", 5, minimum=1)
 
 # --- PDF ----------------------------------------------------------------------
 # A TrueType font (.ttf, .ttc) with Chinese glyphs to embed in PDFs. Unset: a system CJK font, else the

@@ -18,6 +18,7 @@ api_v1 = [
     path("activities/", include("activities.api_urls")),
     path("surveys/", include("surveys.api_urls")),
     path("care/", include("care.api_urls")),
+    path("awards/", include("awards.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,8 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("care/", include("care.staff_urls")),
     path("fund/", include("care.fund_urls")),
+    path("awards/", include("awards.urls")),
+    path("awards/", include("awards.staff_urls")),
     path("", include("people.urls")),
 ]
 

@@ -388,6 +388,7 @@ def test_a_large_grant_needs_a_head_who_did_not_propose_it(
         head,
         head,
     )
+    assert Reminder.objects.get(kind="care_grant_approval").state == "cancelled"  # decided: nothing to ask
     paid = services.grant_pay(grant=approved, actor=welfare)
     assert paid.payment.approved_by == head
 
@@ -580,3 +581,25 @@ def test_permissions_say_why_a_grant_cannot_be_approved(in_progress, welfare, he
         "A grant this large needs a second approver: you proposed it.",
     )
     assert permissions.can_approve_grant(head, grant) == (True, "")
+
+
+def test_nobody_decides_or_pays_a_grant_to_themselves(head, welfare, care_budget):
+    own = submit(welfare.officer, title="孩子上学困难")
+    services.request_accept(request=own, handler=head, actor=head)
+    big = services.grant_propose(request=own, actor=head, amount="9000", purpose="助学")
+    with pytest.raises(services.CareError, match="This grant is for you"):
+        services.grant_approve(grant=big, actor=welfare)
+    small = services.grant_propose(request=own, actor=head, amount="1000", purpose="慰问")
+    with pytest.raises(services.CareError, match="This grant is for you"):
+        services.grant_pay(grant=small, actor=welfare)
+    assert not FundEntry.objects.filter(kind=EntryKind.PAYMENT).exists()
+
+
+def test_a_grants_commitment_is_released_by_cancelling_the_grant_not_by_a_reversal(
+    in_progress, welfare, funded
+):
+    grant = services.grant_propose(request=in_progress, actor=welfare, amount="1000", purpose="慰问")
+    with pytest.raises(ledger.FundError, match=in_progress.reference):
+        ledger.entry_reverse(entry=grant.commitment, reason="x", idempotency_key="r", actor=welfare)
+    services.grant_cancel(grant=grant, actor=welfare, reason="重复")
+    assert FundEntry.objects.filter(kind=EntryKind.REVERSAL, reverses=grant.commitment).exists()

@@ -41,7 +41,8 @@ def test_it_gives_every_role_a_demo_account_that_can_log_in(settings, rf):
     expected = {
         "demo_officer": set(),
         "demo_unit_admin": {"unit_admin"},
-        "demo_welfare": {"welfare_office"},
+        "demo_welfare": {"welfare_office", "welfare_head"},  # 爱警办主任: the head (care/demo.py)
+        "demo_care": {"welfare_office"},
         "demo_health": {"health_staff"},
         "demo_leader": {"leader"},
         "demo_admin": {"sysadmin"},

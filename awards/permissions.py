@@ -1,0 +1,106 @@
+"""Who may do what with award programmes and applications: plain functions for views and the API alike.
+
+- Officers apply for their own children and see their own applications.
+- **Unit admins** review the first stage for officers of their subtree.
+- **The welfare office** runs programmes, reviews the second stage, publishes the notice, decides
+  objections, approves payments and nominates head teachers. Leaders see the statistics.
+- **Conflict of interest**: nobody decides an application of their own, or of a family member. We
+  know families from the officers' family lists: the reviewer is the applicant, one lists the other
+  (same name and birth date), or both list the same child — then they are that child's parents.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from awards.models import Application
+from people import scope
+from people.models import FamilyMember, Officer, Role, User
+
+OFFICE_ROLES = frozenset({Role.WELFARE_OFFICE, Role.WELFARE_HEAD})
+STATS_ROLES = frozenset({Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.LEADER})
+
+
+def can_manage(user: User) -> bool:
+    return bool(user.is_authenticated and scope.has_any_role(user, OFFICE_ROLES))
+
+
+def can_pay(user: User) -> bool:
+    return can_manage(user)
+
+
+def can_see_stats(user: User) -> bool:
+    return bool(user.is_authenticated and scope.has_any_role(user, STATS_ROLES))
+
+
+def can_unit_review(user: User, application: Application) -> bool:
+    return scope.covers(user, {Role.UNIT_ADMIN}, application.officer.org_unit)
+
+
+def can_welfare_review(user: User, application: Application) -> bool:
+    return scope.covers(user, OFFICE_ROLES, application.officer.org_unit)
+
+
+def _identity(name: str, birth_date) -> tuple[str, object]:
+    return ("".join(name.split()), birth_date)
+
+
+def related(a: Officer, b: Officer) -> bool:
+    """True when the two officers are the same person or family by their family lists."""
+    if a.pk == b.pk:
+        return True
+    family = {
+        officer_id: {(_identity(m.name, m.birth_date), m.relation) for m in members}
+        for officer_id, members in _families([a.pk, b.pk]).items()
+    }
+    a_family = {identity for identity, _relation in family.get(a.pk, set())}
+    b_family = {identity for identity, _relation in family.get(b.pk, set())}
+    if _identity(b.name, b.birth_date) in a_family or _identity(a.name, a.birth_date) in b_family:
+        return True
+    a_children = {identity for identity, relation in family.get(a.pk, set()) if relation == "child"}
+    b_children = {identity for identity, relation in family.get(b.pk, set()) if relation == "child"}
+    return bool(a_children & b_children)
+
+
+def _families(officer_ids: list[int]) -> dict[int, list[FamilyMember]]:
+    result: dict[int, list[FamilyMember]] = {pk: [] for pk in officer_ids}
+    for member in FamilyMember.objects.filter(officer_id__in=officer_ids):
+        result[member.officer_id].append(member)
+    return result
+
+
+def conflict_of_interest(user: User, application: Application) -> str:
+    """Why ``user`` may not decide this application ("" when they may)."""
+    if application.officer.user_id == user.pk:
+        return _("You cannot decide your own application.")
+    reviewer = Officer.objects.filter(user=user).first()
+    if reviewer is not None and related(reviewer, application.officer):
+        return _("You cannot decide the application of a family member: another reviewer must.")
+    return ""
+
+
+def reviewers_for(application: Application) -> list[User]:
+    """Who should act on an application waiting for review (for the reminders), without conflicts."""
+    roles = {Role.UNIT_ADMIN} if application.status == "submitted" else OFFICE_ROLES
+    path = application.officer.org_unit.path
+    candidates = (
+        User.objects.filter(
+            is_active=True, role_assignments__role__in=roles, role_assignments__org_unit__active=True
+        )
+        .prefetch_related("role_assignments__org_unit")
+        .distinct()
+    )
+    found = []
+    for user in candidates:
+        covers = any(
+            a.role in roles and path.startswith(a.org_unit.path) for a in user.role_assignments.all()
+        )
+        if covers and not conflict_of_interest(user, application):
+            found.append(user)
+    return found
+
+
+def office_users() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, role_assignments__role__in=OFFICE_ROLES).distinct().order_by("pk")
+    )

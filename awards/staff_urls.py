@@ -1,0 +1,3 @@
+"""Filled in by the awards portal work."""
+
+urlpatterns: list = []
