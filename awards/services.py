@@ -347,6 +347,8 @@ def application_create(
         with transaction.atomic():
             application.save()
     except IntegrityError:
+        if checked:
+            application.letter.delete(save=False)  # stored before the INSERT was refused
         raise ConflictError(
             _("%(name)s already has an application for %(programme)s.")
             % {"name": child.name, "programme": programme.title}
@@ -389,6 +391,8 @@ def application_update(
         with transaction.atomic():
             application.save()
     except IntegrityError:
+        if checked:
+            application.letter.delete(save=False)
         raise ConflictError(_("This child already has an application for this award this year.")) from None
     _audit(actor, application, "update")
     return application

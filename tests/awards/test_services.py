@@ -475,3 +475,10 @@ def test_a_draft_is_seen_only_by_its_officer(draft, unit_admin, welfare, officer
     assert not selectors.applications_visible_to(welfare).exists()
     assert selectors.applications_visible_to(officer.user).get() == draft
     assert timezone.localdate().year == YEAR
+
+
+def test_a_refused_duplicate_leaves_no_letter_behind(draft, programme, officer, child, universities, tmp_path):
+    before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    with pytest.raises(ConflictError):
+        apply(programme, officer, child, universities["211"])
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
