@@ -58,7 +58,7 @@ def _objection(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("An objection during the public notice: %(title)s") % payload,
         body=_("An award has been put on hold by an objection. Please decide it."),
-        link="/awards/notice/manage/",
+        link="/awards/manage/",
     )
 
 

@@ -338,8 +338,8 @@ class TeacherAward(TimeStampedModel):
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="teacher_awards"
     )
-    scholarship = models.OneToOneField(
-        Application, verbose_name=_("scholarship"), on_delete=models.PROTECT, related_name="teacher_award"
+    scholarship = models.ForeignKey(
+        Application, verbose_name=_("scholarship"), on_delete=models.PROTECT, related_name="teacher_awards"
     )
     teacher_name = models.CharField(_("head teacher"), max_length=50)
     school = models.CharField(_("school"), max_length=100)
@@ -378,6 +378,13 @@ class TeacherAward(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="teacheraward_amount_positive"),
+            # One head teacher per scholarship; a rejected nomination leaves room for another.
+            models.UniqueConstraint(
+                fields=["scholarship"],
+                condition=~Q(status="rejected"),
+                name="teacheraward_one_per_scholarship",
+                violation_error_message=_("This scholarship's head teacher has already been nominated."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(payment__isnull=False), name="teacheraward_paid_has_entry"
             ),

@@ -743,7 +743,7 @@ def teacher_nominate(
     for value, name in ((teacher_name, "teacher_name"), (school, "school"), (class_name, "class_name")):
         if not value.strip():
             raise AwardError(_("Fill in the head teacher's name, school and class."), field=name)
-    if hasattr(scholarship, "teacher_award"):
+    if scholarship.teacher_awards.exclude(status=TeacherStatus.REJECTED).exists():
         raise ConflictError(_("This scholarship's head teacher has already been nominated."))
     try:
         with transaction.atomic():

@@ -21,47 +21,62 @@ def security_policy(request) -> dict:
     }
 
 
+def _item(label, url: str, icon: str, section: str) -> dict:
+    return {"label": label, "url": url, "icon": icon, "section": section}
+
+
 def navigation(request) -> dict:
+    """The navigation by role: the officer's own pages in the bar, the staff's work in one menu.
+
+    ``nav_items`` lists both (``section`` "mine" or "work"); the layout shows the work pages under a
+    "Workbench" dropdown, so a welfare-office member's twenty pages do not wrap the bar three times.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = [{"label": _("Home"), "url": reverse("home"), "icon": "house"}]
+        return {"nav_items": [], "nav_mine": [], "nav_work": []}
+    mine = [_item(_("Home"), reverse("home"), "house", "mine")]
     if selectors.officer_of(user) is not None:
-        items.append({"label": _("My family"), "url": reverse("family"), "icon": "people"})
-        items.append({"label": _("My health"), "url": reverse("health-my-archive"), "icon": "heart-pulse"})
-        items.append(
-            {"label": _("Family activities"), "url": reverse("activity-list"), "icon": "balloon-heart"}
-        )
-        items.append({"label": _("Surveys"), "url": reverse("survey-list"), "icon": "ui-checks"})
-        items.append({"label": _("Ask for help"), "url": reverse("care-mine"), "icon": "life-preserver"})
-    if permissions.can_see_roster(user):
-        items.append({"label": _("Roster"), "url": reverse("officer-list"), "icon": "person-vcard"})
+        mine += [
+            _item(_("My family"), reverse("family"), "people", "mine"),
+            _item(_("My health"), reverse("health-my-archive"), "heart-pulse", "mine"),
+            _item(_("Family activities"), reverse("activity-list"), "balloon-heart", "mine"),
+            _item(_("Surveys"), reverse("survey-list"), "ui-checks", "mine"),
+            _item(_("Ask for help"), reverse("care-mine"), "life-preserver", "mine"),
+            _item(_("Education awards"), reverse("award-home"), "mortarboard", "mine"),
+        ]
+    work = []
     roles = scope.roles_of(user)
+
+    def add(label, url_name: str, icon: str) -> None:
+        work.append(_item(label, reverse(url_name), icon, "work"))
+
+    if permissions.can_see_roster(user):
+        add(_("Roster"), "officer-list", "person-vcard")
     if permissions.can_see_head_counts(user):
-        items.append({"label": _("Health by unit"), "url": reverse("health-units"), "icon": "bar-chart"})
+        add(_("Health by unit"), "health-units", "bar-chart")
     if roles & {Role.HEALTH_STAFF, Role.HEALTH_ADVISER}:
-        items.append(
-            {"label": _("Health archives"), "url": reverse("health-officers"), "icon": "clipboard2-pulse"}
-        )
-        items.append({"label": _("Follow-ups"), "url": reverse("health-follow-ups"), "icon": "list-check"})
+        add(_("Health archives"), "health-officers", "clipboard2-pulse")
+        add(_("Follow-ups"), "health-follow-ups", "list-check")
     if Role.HEALTH_STAFF in roles:
-        items.append({"label": _("Imports"), "url": reverse("health-imports"), "icon": "upload"})
+        add(_("Imports"), "health-imports", "upload")
     if Role.WELFARE_OFFICE in roles:
-        manage = reverse("activity-manage-list")
-        items.append({"label": _("Manage activities"), "url": manage, "icon": "calendar-event"})
-        items.append({"label": _("Messages to units"), "url": reverse("broadcast-list"), "icon": "megaphone"})
-        items.append(
-            {"label": _("Manage surveys"), "url": reverse("survey-manage-list"), "icon": "clipboard-data"}
-        )
+        add(_("Manage activities"), "activity-manage-list", "calendar-event")
+        add(_("Messages to units"), "broadcast-list", "megaphone")
+        add(_("Manage surveys"), "survey-manage-list", "clipboard-data")
     if roles & {Role.WELFARE_OFFICE, Role.LEADER}:  # activities.checkin.STATS_ROLES
-        stats = reverse("activities-stats")
-        items.append({"label": _("Activity statistics"), "url": stats, "icon": "graph-up"})
+        add(_("Activity statistics"), "activities-stats", "graph-up")
     if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.UNIT_ADMIN}:  # care.permissions.HANDLER_ROLES
-        items.append({"label": _("Care requests"), "url": reverse("care-queue"), "icon": "inbox"})
+        add(_("Care requests"), "care-queue", "inbox")
+    if roles & {Role.UNIT_ADMIN, Role.WELFARE_OFFICE, Role.WELFARE_HEAD}:
+        add(_("Award reviews"), "award-review", "clipboard-check")
+    if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD}:
+        add(_("Award programmes"), "award-programmes", "award")
+    if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.LEADER}:  # awards.permissions.STATS_ROLES
+        add(_("Award statistics"), "award-stats", "bar-chart-line")
     if roles & {Role.WELFARE_OFFICE, Role.WELFARE_HEAD, Role.LEADER}:  # care.permissions.FUND_READER_ROLES
-        items.append({"label": _("Love-police fund"), "url": reverse("fund-home"), "icon": "piggy-bank"})
+        add(_("Love-police fund"), "fund-home", "piggy-bank")
     if Role.SYSADMIN in roles:
-        items.append({"label": _("System status"), "url": reverse("system-status"), "icon": "activity"})
+        add(_("System status"), "system-status", "activity")
     if user.is_staff:
-        items.append({"label": _("Administration"), "url": reverse("admin:index"), "icon": "gear"})
-    return {"nav_items": items}
+        add(_("Administration"), "admin:index", "gear")
+    return {"nav_items": mine + work, "nav_mine": mine, "nav_work": work}

@@ -54,12 +54,12 @@ def test_a_csv_import_adds_and_updates_and_refuses_a_bad_file_whole(universities
     assert University.objects.get(code="4111010009").is_double_first_class
     bad = (
         "code,name,province,is_985,is_211,is_double_first_class\n"
-        "4111010003,清华大学,北京,1,0,1\n"
+        "4199099998,测试大学,北京,1,0,1\n"
         "123,x,y,0,0,1\n"
     )
     with pytest.raises(services.AwardError, match=r"Nothing was imported.*Line 2: a 985.*Line 3: 123"):
         services.universities_import(data=bad.encode(), list_date=dt.date(2026, 1, 1), actor=None)
-    assert not University.objects.filter(code="4111010003").exists()
+    assert not University.objects.filter(code__in=["4199099998", "123"]).exists()
     with pytest.raises(services.AwardError, match="UTF-8"):
         services.universities_import(data="代码".encode("gbk"), list_date=dt.date(2026, 1, 1), actor=None)
 
@@ -477,8 +477,25 @@ def test_a_draft_is_seen_only_by_its_officer(draft, unit_admin, welfare, officer
     assert timezone.localdate().year == YEAR
 
 
-def test_a_refused_duplicate_leaves_no_letter_behind(draft, programme, officer, child, universities, tmp_path):
+def test_a_refused_duplicate_leaves_no_letter_behind(
+    draft, programme, officer, child, universities, tmp_path
+):
     before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     with pytest.raises(ConflictError):
         apply(programme, officer, child, universities["211"])
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
+
+
+def test_a_rejected_nomination_leaves_room_for_another_teacher(approved, teacher_programme, welfare, head):
+    first = services.teacher_nominate(
+        scholarship=approved, actor=welfare, teacher_name="李老师", school="市一中", class_name="高三（2）班"
+    )
+    services.teacher_decide(award=first, actor=head, approve=False, reason="非该生高三班主任")
+    second = services.teacher_nominate(
+        scholarship=approved, actor=welfare, teacher_name="王老师", school="市一中", class_name="高三（2）班"
+    )
+    assert second.status == TeacherStatus.NOMINATED
+    with pytest.raises(ConflictError):
+        services.teacher_nominate(
+            scholarship=approved, actor=welfare, teacher_name="赵", school="s", class_name="c"
+        )

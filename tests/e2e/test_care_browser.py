@@ -62,6 +62,7 @@ def test_an_officer_asks_for_help_and_sees_the_welfare_offices_answer_in_chinese
     # The welfare office accepts it, adds a visible referral and an internal note.
     page.context.clear_cookies()
     _log_in(page, live_server, "zhaomin", FACTORY_PASSWORD)
+    page.get_by_test_id("work-menu").click()  # the staff's pages are under the workbench menu
     page.get_by_role("navigation").get_by_role("link", name=t("Care requests")).click()
     page.get_by_role("link", name=request.reference).click()
     expect(page.get_by_test_id("care-description")).to_contain_text("心脏搭桥")

@@ -52,6 +52,7 @@ def test_health_staff_close_a_red_officers_follow_up_in_chinese(
     expect(page).to_have_url(f"{live_server.url}/")
 
     # The cohort, filtered to the red officers, most severe first.
+    page.get_by_test_id("work-menu").click()  # the staff's pages are under the workbench menu
     page.get_by_role("navigation").get_by_role("link", name=t("Health archives")).click()
     expect(page).to_have_url(f"{live_server.url}/health/officers/")
     page.get_by_test_id("cohort-filter").get_by_label(t("Risk level")).select_option(RiskLevel.RED.value)
