@@ -7,4 +7,4 @@ class AwardsConfig(AppConfig):
     verbose_name = _("Education awards")
 
     def ready(self) -> None:
-        from awards import kinds  # noqa: F401  (registers the award reminders)
+        from awards import kinds, services  # noqa: F401  (the award reminders; awards own their fund entries)

@@ -388,6 +388,11 @@ class TeacherAward(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(payment__isnull=False), name="teacheraward_paid_has_entry"
             ),
+            models.UniqueConstraint(
+                fields=["programme", "certificate_number"],
+                condition=~Q(certificate_number=""),
+                name="teacheraward_certificate_number_unique",
+            ),
             # Its own approval: never by the person who nominated.
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("nominated_by")),

@@ -45,13 +45,15 @@ def _identity(name: str, birth_date) -> tuple[str, object]:
     return ("".join(name.split()), birth_date)
 
 
-def related(a: Officer, b: Officer) -> bool:
+def related(a: Officer, b: Officer, families: dict[int, list[FamilyMember]] | None = None) -> bool:
     """True when the two officers are the same person or family by their family lists."""
     if a.pk == b.pk:
         return True
+    if families is None:
+        families = _families([a.pk, b.pk])
     family = {
-        officer_id: {(_identity(m.name, m.birth_date), m.relation) for m in members}
-        for officer_id, members in _families([a.pk, b.pk]).items()
+        officer_id: {(_identity(m.name, m.birth_date), m.relation) for m in families.get(officer_id, [])}
+        for officer_id in (a.pk, b.pk)
     }
     a_family = {identity for identity, _relation in family.get(a.pk, set())}
     b_family = {identity for identity, _relation in family.get(b.pk, set())}
@@ -77,6 +79,23 @@ def conflict_of_interest(user: User, application: Application) -> str:
     if reviewer is not None and related(reviewer, application.officer):
         return _("You cannot decide the application of a family member: another reviewer must.")
     return ""
+
+
+def conflicts_of_interest(user: User, applications: list[Application]) -> dict[int, str]:
+    """``conflict_of_interest`` for many applications in two queries (pages that list them)."""
+    reviewer = Officer.objects.filter(user=user).first()
+    families = _families([reviewer.pk, *(a.officer_id for a in applications)]) if reviewer else {}
+    result = {}
+    for application in applications:
+        if application.officer.user_id == user.pk:
+            result[application.pk] = _("You cannot decide your own application.")
+        elif reviewer is not None and related(reviewer, application.officer, families):
+            result[application.pk] = _(
+                "You cannot decide the application of a family member: another reviewer must."
+            )
+        else:
+            result[application.pk] = ""
+    return result
 
 
 def reviewers_for(application: Application) -> list[User]:

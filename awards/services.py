@@ -43,6 +43,7 @@ from awards.models import (
 from care import fund as ledger
 from care.models import BudgetKind
 from notifications import services as reminders
+from people import scope
 from people.models import FamilyMember, FamilyRelation, Officer, User, age_on
 from welfare.domain import ConflictError, DomainError
 from welfare.uploads import check_document
@@ -145,6 +146,17 @@ def universities_import(*, data: bytes, list_date: dt.date, actor: User | None) 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise AwardError(_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")) from None
+    if "\x00" in text:
+        raise AwardError(_("The file is not a CSV text file."))
+    try:
+        return _universities_import(text, list_date=list_date, actor=actor, result=result)
+    except csv.Error as exc:
+        raise AwardError(_("The file is not a readable CSV: %(error)s") % {"error": exc}) from None
+
+
+def _universities_import(
+    text: str, *, list_date: dt.date, actor: User | None, result: ImportResult
+) -> ImportResult:
     reader = csv.DictReader(io.StringIO(text))
     needed = {"code", "name", "province", "is_985", "is_211", "is_double_first_class"}
     if not reader.fieldnames or not needed <= {(f or "").strip() for f in reader.fieldnames}:
@@ -574,7 +586,9 @@ def welfare_review_batch(
 @transaction.atomic
 def notice_start(*, application: Application, actor: User) -> Application:
     application = _lock(application)
-    _require(permissions.can_manage(actor), _("Only the welfare office publishes the notice."))
+    _require(
+        permissions.can_welfare_review(actor, application), _("Only the welfare office publishes the notice.")
+    )
     if application.status == Status.IN_NOTICE:
         return application
     _require(application.status == Status.APPROVED, _("Only approved awards are put on public notice."))
@@ -590,8 +604,15 @@ def notice_start(*, application: Application, actor: User) -> Application:
 
 
 def notice_start_all(*, programme: Programme, actor: User) -> BatchResult:
-    ids = programme.applications.filter(status=Status.APPROVED).values_list("pk", flat=True)
+    ids = _in_scope(programme.applications.filter(status=Status.APPROVED), actor).values_list("pk", flat=True)
     return _batch(list(ids), lambda a: notice_start(application=a, actor=actor))
+
+
+def _in_scope(applications, actor: User):
+    """The applications of the units the actor's welfare-office role covers (the whole city, usually)."""
+    return scope.filter_by_units(
+        applications, user=actor, roles=permissions.OFFICE_ROLES, unit_path_field="officer__org_unit__path"
+    )
 
 
 def in_notice_period(application: Application, today: dt.date | None = None) -> bool:
@@ -627,7 +648,9 @@ def objection_lodge(*, application: Application, user: User, text: str) -> Objec
 def objection_decide(*, objection: Objection, actor: User, upheld: bool, reason: str) -> Objection:
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     application = _lock(objection.application)
-    _require(permissions.can_manage(actor), _("Only the welfare office decides objections."))
+    _require(
+        permissions.can_welfare_review(actor, application), _("Only the welfare office decides objections.")
+    )
     conflict = permissions.conflict_of_interest(actor, application)
     if conflict:
         raise AwardError(conflict)
@@ -673,7 +696,9 @@ def application_pay(*, application: Application, actor: User) -> Application:
     application = _lock(application)
     if application.status == Status.PAID:
         return application
-    _require(permissions.can_pay(actor), _("Only the welfare office approves payments."))
+    _require(
+        permissions.can_welfare_review(actor, application), _("Only the welfare office approves payments.")
+    )
     conflict = permissions.conflict_of_interest(actor, application)
     if conflict:
         raise AwardError(conflict)
@@ -704,9 +729,8 @@ def application_pay(*, application: Application, actor: User) -> Application:
 
 def applications_pay_all(*, programme: Programme, actor: User) -> BatchResult:
     today = _today()
-    ids = programme.applications.filter(status=Status.IN_NOTICE, notice_ends_on__lt=today).values_list(
-        "pk", flat=True
-    )
+    payable = programme.applications.filter(status=Status.IN_NOTICE, notice_ends_on__lt=today)
+    ids = _in_scope(payable, actor).values_list("pk", flat=True)
     return _batch(list(ids), lambda a: application_pay(application=a, actor=actor))
 
 
@@ -766,6 +790,8 @@ def teacher_nominate(
 @transaction.atomic
 def teacher_decide(*, award: TeacherAward, actor: User, approve: bool, reason: str = "") -> TeacherAward:
     """Its own approval: by a welfare-office member who did not nominate it."""
+    # The programme first: certificate numbers are counted per programme under its lock.
+    Programme.objects.select_for_update().filter(pk=award.programme_id).first()
     award = TeacherAward.objects.select_for_update().select_related("programme").get(pk=award.pk)
     _require(permissions.can_manage(actor), _("Only the welfare office approves head-teacher awards."))
     if award.status != TeacherStatus.NOMINATED:
@@ -820,6 +846,23 @@ def teacher_pay(*, award: TeacherAward, actor: User) -> TeacherAward:
     award.save()
     _audit(actor, award, "teacher_pay", entry=payment.pk)
     return award
+
+
+def award_owning(entry) -> str:
+    """The programme whose budget ``entry`` is, or the award it paid (or ""): asked before a reversal."""
+    programme = Programme.objects.filter(commitment=entry).first()
+    if programme is not None:
+        return _("the budget of %(programme)s") % {"programme": programme.title}
+    paid = Application.objects.filter(payment=entry).select_related("programme").first()
+    if paid is not None:
+        return _("an award of %(programme)s") % {"programme": paid.programme.title}
+    teacher = TeacherAward.objects.filter(payment=entry).select_related("programme").first()
+    if teacher is not None:
+        return _("an award of %(programme)s") % {"programme": teacher.programme.title}
+    return ""
+
+
+ledger.register_entry_owner(award_owning)
 
 
 # --- Reminders ------------------------------------------------------------------------------------

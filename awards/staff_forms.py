@@ -52,8 +52,13 @@ class BatchDecisionForm(DecisionForm):
         super().__init__(*args, **kwargs)
         # Any id is accepted here: the view keeps those the viewer may see, the service decides each one.
         posted = self.data.getlist("applications") if hasattr(self.data, "getlist") else []
-        choices = ids if ids is not None else [value for value in posted if str(value).isdigit()]
+        choices = ids if ids is not None else [value for value in posted if _database_id(value)]
         self.fields["applications"].choices = [(str(pk), str(pk)) for pk in choices]
+
+
+def _database_id(value) -> bool:
+    """A whole number a primary key can be (a 20-digit one would overflow the query)."""
+    return str(value).isdigit() and 0 < int(value) < 2**31
 
 
 _PROGRAMME_FIELDS = [

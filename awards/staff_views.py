@@ -252,6 +252,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conflict": conflict,
         "decision_form": DecisionForm() if stage and not conflict else None,
         "can_manage": manage,
+        # The office sees who objected, except on the application of themselves or their family.
+        "show_objectors": manage and not permissions.conflict_of_interest(user, application),
         "payable_problem": problem,
         "can_pay_now": manage and application.status == Status.IN_NOTICE and not problem,
         "teacher_award": (
@@ -415,13 +417,19 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             groups[application.status].append(application)
     objections = list(
         Objection.objects.filter(
-            application__programme=programme, application__status__in=selectors.NOTICE_STATUSES
+            application__programme=programme,
+            application__status__in=selectors.NOTICE_STATUSES,
+            application__in=selectors.applications_visible_to(request.user),
         ).select_related(
             "application__child", "application__officer", "lodged_by__officer", "decided_by__officer"
         )
     )
+    conflicts = permissions.conflicts_of_interest(request.user, [o.application for o in objections])
     for objection in objections:
-        objection.form = ObjectionDecisionForm() if objection.status == ObjectionStatus.OPEN else None
+        # Nobody decides, or learns who objected to, the award of themselves or their family.
+        objection.conflict = conflicts[objection.application_id]
+        open_ = objection.status == ObjectionStatus.OPEN
+        objection.form = ObjectionDecisionForm() if open_ and not objection.conflict else None
     paid = services.programme_paid(programme)
     context = {
         "programme": programme,

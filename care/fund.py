@@ -33,14 +33,15 @@ from people.models import Officer, User
 from welfare.domain import ConflictError, DomainError
 
 DEFAULT_FUND = "aijing"
-# Functions that name who owns a commitment (a care grant, an award programme's budget) or return "":
-# an owned commitment is released through its owner (cancelling the grant), never reversed directly.
-COMMITMENT_OWNERS: list = []
+# Functions that name who owns an entry (a care grant's commitment or payment, an award programme's budget,
+# an award's payment) or return "": an owned commitment or payment is changed through its owner
+# (cancelling the grant), never reversed directly, or the owner would show money that is not there.
+ENTRY_OWNERS: list = []
 
 
-def register_commitment_owner(owner) -> None:
-    if owner not in COMMITMENT_OWNERS:
-        COMMITMENT_OWNERS.append(owner)
+def register_entry_owner(owner) -> None:
+    if owner not in ENTRY_OWNERS:
+        ENTRY_OWNERS.append(owner)
 
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -61,10 +62,10 @@ def money(value) -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise FundError(_("An amount must be more than zero."), field="amount")
+    if amount > MAX_AMOUNT:  # before quantize, which cannot hold 1e30 to the fen
+        raise FundError(_("This amount is too large."), field="amount")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise FundError(_("An amount has at most two decimals (fen)."), field="amount")
-    if amount > MAX_AMOUNT:
-        raise FundError(_("This amount is too large."), field="amount")
     return amount.quantize(CENT)
 
 
@@ -423,8 +424,8 @@ def entry_reverse(
 ) -> FundEntry:
     """Record the exact opposite of ``entry``, once: the only way to correct the ledger.
 
-    A commitment that belongs to something (a care grant, an award programme) is released by its owner
-    (``by_owner=True``), never directly, or the owner would be left holding money that is gone.
+    A commitment or payment that belongs to something (a care grant, an award programme, an award) is
+    changed by its owner (``by_owner=True``), never directly, or the owner would show money that is gone.
     """
     if not reason.strip():
         raise FundError(_("Say why the entry is reversed."), field="reason")
@@ -439,6 +440,12 @@ def entry_reverse(
         raise FundError(_("A reversal cannot be reversed; record the entry again instead."))
     if FundEntry.objects.filter(reverses=entry).exists():
         raise ConflictError(_("This entry has already been reversed."))
+    if entry.kind in (EntryKind.COMMITMENT, EntryKind.PAYMENT) and not by_owner:
+        owners = [found for found in (owner(entry) for owner in ENTRY_OWNERS) if found]
+        if owners:
+            raise FundError(
+                _("This entry belongs to %(owner)s: change it there instead.") % {"owner": owners[0]}
+            )
     amount = entry.amount
     if entry.kind == EntryKind.DONATION:
         if budget is not None:
@@ -453,14 +460,6 @@ def entry_reverse(
         _change_budget(budget, available=-amount)
         _change_fund(fund, unallocated=amount)
     elif entry.kind == EntryKind.COMMITMENT:
-        owners = (
-            [] if by_owner else [found for found in (owner(entry) for owner in COMMITMENT_OWNERS) if found]
-        )
-        if owners:
-            raise FundError(
-                _("This commitment holds the money of %(owner)s: release it there instead.")
-                % {"owner": owners[0]}
-            )
         if _settled(entry) > 0:
             raise FundError(_("Payments have settled this commitment: reverse those payments first."))
         _change_budget(budget, committed=-amount, available=amount)

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from care import selectors
 from care.models import BudgetKind, EntryKind, FundEntry
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,9 +40,7 @@ class FundEntryFilter(django_filters.FilterSet):
     beneficiary = django_filters.CharFilter(
         method="filter_beneficiary", label=_("Beneficiary or police number")
     )
-    reference = django_filters.CharFilter(
-        field_name="reference", lookup_expr="icontains", label=_("Reference")
-    )
+    reference = django_filters.CharFilter(method="filter_reference", label=_("Reference"))
     reversed = django_filters.ChoiceFilter(
         choices=[("yes", _("reversed")), ("no", _("not reversed"))],
         method="filter_reversed",
@@ -54,13 +53,26 @@ class FundEntryFilter(django_filters.FilterSet):
         model = FundEntry
         fields = ["kind", "budget", "date_from", "date_to", "beneficiary", "reference", "reversed", "entry"]
 
+    def _visible(self, queryset):
+        """A search by person or reference never finds a confidential grant for a member who is not a head."""
+        user = getattr(self.request, "user", None)
+        if user is not None and selectors.sees_confidential_money(user):
+            return queryset
+        return queryset.filter(confidential=False)
+
     def filter_beneficiary(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
+        return self._visible(queryset).filter(
             Q(beneficiary__name__contains=value) | Q(beneficiary__police_number__contains=value)
         )
+
+    def filter_reference(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return self._visible(queryset).filter(reference__icontains=value)
 
     def filter_reversed(self, queryset, name, value):
         if value == "yes":

@@ -148,7 +148,7 @@ def fund_entries(request: HttpRequest) -> HttpResponse:
     found = FundEntryFilter(request.GET or None, queryset=_entries(), request=request)
     bootstrap(found.form)
     page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page.object_list = selectors.mask_confidential_entries(list(page.object_list), viewer=user)
     can_reverse = permissions.can_reverse_entries(user)
     for entry in page.object_list:
         entry.direction = _direction(entry)
@@ -187,7 +187,7 @@ def fund_entries_export(request: HttpRequest) -> HttpResponse:
     if found.is_bound and not found.is_valid():
         # Never export more than was asked for: show the filter's errors instead.
         return redirect(f"{reverse('fund-entries')}?{request.GET.urlencode()}")
-    entries = list(found.qs)
+    entries = selectors.mask_confidential_entries(list(found.qs), viewer=user)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Fund entries")[:31]

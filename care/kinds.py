@@ -24,10 +24,18 @@ def _category(payload: dict[str, Any]) -> str:
         return str(payload["category"])
 
 
+def _message(payload: dict[str, Any], default: str) -> str:
+    """The message in the language of the moment it is sent (a code of care/texts.py; older: a sentence)."""
+    from care.texts import render
+
+    code = payload.get("message_code")
+    return (render(code, payload.get("params")) if code else str(payload.get("message") or "")) or default
+
+
 def _update(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("Your request %(reference)s") % {"reference": payload["reference"]},
-        body=str(payload.get("message") or _("There is news on your request.")),
+        body=_message(payload, _("There is news on your request.")),
         link=f"/care/requests/{int(payload['request'])}/",
     )
 
@@ -36,7 +44,7 @@ def _assigned(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("Care request %(reference)s (%(category)s)")
         % {"reference": payload["reference"], "category": _category(payload)},
-        body=str(payload.get("message") or _("You have been assigned this request.")),
+        body=_message(payload, _("You have been assigned this request.")),
         link=f"/care/handle/{int(payload['request'])}/",
     )
 
@@ -65,7 +73,7 @@ def _escalated(payload: dict[str, Any]) -> Rendered:
 def _grant_approval(payload: dict[str, Any]) -> Rendered:
     return Rendered(
         title=_("A grant awaits approval: %(reference)s") % {"reference": payload["reference"]},
-        body=str(payload.get("message") or ""),
+        body=_message(payload, ""),
         link="/fund/grants/",
     )
 

@@ -436,6 +436,9 @@ class CareEvent(models.Model):
     # Hospital referrals and expert appointments happen on a date of their own.
     scheduled_for = models.DateField(_("on"), null=True, blank=True)
     visible_to_officer = models.BooleanField(_("visible to the officer"), default=True)
+    # What the system wrote, as a code and its parameters (care/texts.py), shown in the reader's language.
+    code = models.CharField(_("system text"), max_length=40, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     grant = models.ForeignKey(
         "CareGrant",
         verbose_name=_("grant"),
@@ -453,6 +456,14 @@ class CareEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_text(self) -> str:
+        """The system's sentence in the reader's language, then what a person wrote."""
+        from care.texts import render
+
+        system = render(self.code, self.params) if self.code else ""
+        return "\n".join(part for part in (system, self.text) if part)
 
 
 class GrantStatus(models.TextChoices):
@@ -486,6 +497,8 @@ class CareGrant(TimeStampedModel):
         related_name="+",
     )
     needs_second_approval = models.BooleanField(_("needs a second approver"), default=False, editable=False)
+    # The proposing form's one-time token: a double submit is one grant.
+    propose_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
     commitment = models.OneToOneField(

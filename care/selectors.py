@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -260,14 +260,43 @@ def balances(fund: Fund | None = None) -> Balances:
 
 
 def entries(*, fund: Fund | None = None) -> QuerySet[FundEntry]:
+    """The statement, newest first; ``confidential`` marks the money of a confidential care request."""
     from care.fund import default_fund
 
     return (
         FundEntry.objects.filter(fund=fund or default_fund())
+        .annotate(
+            confidential=Exists(
+                CareRequest.objects.filter(reference=OuterRef("reference"), confidential=True)
+            )
+        )
         .select_related("budget", "beneficiary", "recorded_by", "approved_by", "reverses")
         .prefetch_related(Prefetch("reversed_by"))
         .order_by("-booked_on", "-id")
     )
+
+
+def sees_confidential_money(viewer: User) -> bool:
+    """Heads see who a confidential grant went to; other members see the amount and the budget only."""
+    return scope.has_any_role(viewer, permissions.HEAD_ROLES)
+
+
+def mask_confidential_entries(found: list[FundEntry], *, viewer: User) -> list[FundEntry]:
+    """Blank the beneficiary, reference and memo of confidential entries for viewers who are not heads.
+
+    The grant's money stays on the statement (the balances must add up) but not who it was for or why.
+    Entries are append-only: this changes the loaded objects only, never a row.
+    """
+    if sees_confidential_money(viewer):
+        return found
+    from django.utils.translation import gettext as _
+
+    for entry in found:
+        if getattr(entry, "confidential", False):
+            entry.beneficiary = None
+            entry.reference = ""
+            entry.memo = _("A grant on a confidential care request")
+    return found
 
 
 def monthly_spending(

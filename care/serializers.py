@@ -101,6 +101,9 @@ class CareEventSerializer(serializers.ModelSerializer):
     action = serializers.CharField(help_text=f"Empty, or one of: {', '.join(ActionKind.values)}.")
     action_display = serializers.SerializerMethodField()
     by = serializers.SerializerMethodField(help_text="Who did it; null for the system.")
+    text = serializers.CharField(
+        source="display_text", help_text="What happened, in the language of the request (Accept-Language)."
+    )
 
     class Meta:
         model = CareEvent

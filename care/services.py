@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,7 +214,7 @@ def request_submit(
                 request,
                 actor=submitted_by,
                 before="",
-                text=_("Submitted on the officer's behalf.") if on_behalf else "",
+                code="on_behalf" if on_behalf else "",
             )
             _store(request, checked, submitted_by)
             _audit(
@@ -226,7 +226,7 @@ def request_submit(
                 on_behalf=on_behalf,
             )
             if on_behalf:
-                _tell_officer(request, _("Your unit submitted a request for help on your behalf."))
+                _tell_officer(request, "submitted_for_you")
     except IntegrityError:
         if submit_token is not None:  # the same form, submitted twice at the same moment
             return CareRequest.objects.get(submit_token=submit_token)
@@ -245,7 +245,7 @@ def attachments_add(*, request: CareRequest, uploads: Sequence, actor: User) -> 
     )
     checked = check_attachments(uploads, already=request.attachments.count())
     stored = _store(request, checked, actor)
-    _event(request, actor=actor, text=_("%(count)d document(s) added.") % {"count": len(stored)})
+    _event(request, actor=actor, code="documents_added", params={"count": len(stored)})
     _audit(actor, request, "attachments", count=len(stored))
     return stored
 
@@ -272,15 +272,19 @@ def request_accept(*, request: CareRequest, handler: User, actor: User, note: st
         request.due_at, request.escalation = _first_response_due(now), 0
     request.save()
     if before == Status.SUBMITTED:
-        text = note.strip() or _("Accepted; %(name)s handles it.") % {"name": handler.display_name}
-        _event(request, actor=actor, before=before, text=text)
-        _tell_officer(request, _("Your request has been accepted and has a handler."))
+        if note.strip():
+            _event(request, actor=actor, before=before, text=note.strip())
+        else:
+            _event(
+                request, actor=actor, before=before, code="accepted", params={"name": handler.display_name}
+            )
+        _tell_officer(request, "accepted_for_you")
     else:
         _event(
             request,
             actor=actor,
-            text=_("Handed from %(old)s to %(new)s. %(note)s")
-            % {
+            code="handed",
+            params={
                 "old": previous.display_name if previous else "—",
                 "new": handler.display_name,
                 "note": note.strip(),
@@ -311,7 +315,7 @@ def request_return(*, request: CareRequest, actor: User, reason: str) -> CareReq
     request.save()
     _event(request, actor=actor, before=before, text=reason.strip())
     _audit(actor, request, "return", reason=reason.strip()[:200])
-    _tell_officer(request, _("The welfare office needs more information: see the request."))
+    _tell_officer(request, "returned_to_you")
     return request
 
 
@@ -380,7 +384,7 @@ def action_add(
     )
     _audit(actor, request, "action", kind=kind, visible=visible_to_officer)
     if visible_to_officer:
-        _tell_officer(request, _("There is news on your request."))
+        _tell_officer(request, "news")
     return event
 
 
@@ -404,7 +408,7 @@ def request_resolve(*, request: CareRequest, actor: User, outcome: str) -> CareR
     request.save()
     _event(request, actor=actor, before=before, text=request.outcome)
     _audit(actor, request, "resolve")
-    _tell_officer(request, _("Your request has been resolved. Please tell us how satisfied you are."))
+    _tell_officer(request, "resolved_for_you")
     return request
 
 
@@ -427,7 +431,10 @@ def request_withdraw(*, request: CareRequest, actor: User, reason: str = "") -> 
     request.grants.filter(status=GrantStatus.PROPOSED).update(
         status=GrantStatus.CANCELLED, decided_at=_now(), decision_reason=_("The request was withdrawn.")
     )
-    _event(request, actor=actor, before=before, text=reason.strip() or _("Withdrawn by the officer."))
+    if reason.strip():
+        _event(request, actor=actor, before=before, text=reason.strip())
+    else:
+        _event(request, actor=actor, before=before, code="withdrawn")
     _audit(actor, request, "withdraw")
     if request.handler_id:
         _tell_handler(request, request.handler, withdrawn=True)
@@ -452,7 +459,7 @@ def request_rate(*, request: CareRequest, officer: Officer, rating: int, comment
     request.status, request.rating, request.rating_comment = Status.CLOSED, rating, comment.strip()[:500]
     request.closed_at = _now()
     request.save()
-    _event(request, actor=officer.user, before=before, text=_("Rated %(rating)d of 5.") % {"rating": rating})
+    _event(request, actor=officer.user, before=before, code="rated", params={"rating": rating})
     _audit(officer.user, request, "rate", rating=rating)
     return request
 
@@ -480,13 +487,21 @@ def _lock_grant(grant: CareGrant) -> CareGrant:
 
 
 @transaction.atomic
-def grant_propose(*, request: CareRequest, actor: User, amount, purpose: str) -> CareGrant:
+def grant_propose(
+    *, request: CareRequest, actor: User, amount, purpose: str, token: uuid.UUID | None = None
+) -> CareGrant:
     """The handler proposes a grant from the care-grants sub-budget.
 
     At or below the fund's threshold, a proposer from the welfare office approves it in the same
     step; above it, or from a unit admin, it waits for an approver (a head above the threshold).
     """
     request = _lock(request)
+    if token is not None:
+        existing = CareGrant.objects.filter(propose_token=token).first()
+        if existing is not None:  # the same form again (the request's row lock orders the two)
+            if existing.request_id != request.pk:
+                raise ConflictError(_("This form was already used for another request."))
+            return existing
     _require(permissions.can_act(actor, request), _("Only the handler can propose a grant."))
     _require(
         request.status in (Status.ACCEPTED, Status.IN_PROGRESS),
@@ -502,8 +517,9 @@ def grant_propose(*, request: CareRequest, actor: User, amount, purpose: str) ->
         purpose=purpose.strip()[:200],
         proposed_by=actor,
         needs_second_approval=amount > fund.second_approval_above,
+        propose_token=token,
     )
-    _event(request, actor=actor, text=_("Grant of %(amount)s proposed.") % {"amount": ledger.yuan(amount)},
+    _event(request, actor=actor, code="grant_proposed", params={"amount": ledger.yuan(amount)},
            grant=grant, visible_to_officer=False)  # fmt: skip
     _grant_audit(actor, grant, "propose")
     allowed, _why = permissions.can_approve_grant(actor, grant)
@@ -529,9 +545,10 @@ def _approve(grant: CareGrant, actor: User) -> CareGrant:
     grant.status, grant.approved_by, grant.decided_at = GrantStatus.APPROVED, actor, _now()
     grant.commitment = commitment
     grant.save()
-    _event(grant.request, actor=actor, grant=grant, visible_to_officer=True,
-           text=_("A grant of %(amount)s was approved: %(purpose)s") % {
-               "amount": ledger.yuan(grant.amount), "purpose": grant.purpose})  # fmt: skip
+    params = {"amount": ledger.yuan(grant.amount), "purpose": grant.purpose}
+    _event(
+        grant.request, actor=actor, grant=grant, visible_to_officer=True, code="grant_approved", params=params
+    )
     _grant_audit(actor, grant, "approve", entry=commitment.pk)
     reminders.reminders_cancel(subject=f"care.grant:{grant.pk}")  # decided: the other approvers need not
     return grant
@@ -560,7 +577,7 @@ def grant_reject(*, grant: CareGrant, actor: User, reason: str) -> CareGrant:
     grant.decision_reason = reason.strip()[:500]
     grant.save()
     _event(grant.request, actor=actor, grant=grant, visible_to_officer=False,
-           text=_("Grant not approved: %(reason)s") % {"reason": grant.decision_reason})  # fmt: skip
+           code="grant_rejected", params={"reason": grant.decision_reason})  # fmt: skip
     _grant_audit(actor, grant, "reject")
     reminders.reminders_cancel(subject=f"care.grant:{grant.pk}")
     return grant
@@ -591,11 +608,9 @@ def grant_pay(*, grant: CareGrant, actor: User) -> CareGrant:
     grant.status, grant.payment = GrantStatus.PAID, payment
     grant.save()
     _event(grant.request, actor=actor, grant=grant, visible_to_officer=True,
-           text=_("%(amount)s paid.") % {"amount": ledger.yuan(grant.amount)})  # fmt: skip
+           code="grant_paid", params={"amount": ledger.yuan(grant.amount)})  # fmt: skip
     _grant_audit(actor, grant, "pay", entry=payment.pk)
-    _tell_officer(
-        grant.request, _("A grant of %(amount)s has been paid.") % {"amount": ledger.yuan(grant.amount)}
-    )
+    _tell_officer(grant.request, "grant_paid_to_you", {"amount": ledger.yuan(grant.amount)})
     return grant
 
 
@@ -630,14 +645,14 @@ def grant_cancel(*, grant: CareGrant, actor: User, reason: str) -> CareGrant:
     )
     grant.save()
     _event(grant.request, actor=actor, grant=grant, visible_to_officer=False,
-           text=_("Grant cancelled: %(reason)s") % {"reason": grant.decision_reason})  # fmt: skip
+           code="grant_cancelled", params={"reason": grant.decision_reason})  # fmt: skip
     _grant_audit(actor, grant, "cancel")
     return grant
 
 
 def grant_owning(entry) -> str:
-    """The care grant whose commitment ``entry`` is ("" when none): the fund asks before a reversal."""
-    grant = CareGrant.objects.filter(commitment=entry).select_related("request").first()
+    """The care grant whose commitment or payment ``entry`` is ("" when none): asked before a reversal."""
+    grant = CareGrant.objects.filter(Q(commitment=entry) | Q(payment=entry)).select_related("request").first()
     if grant is None:
         return ""
     return _("the care grant on %(reference)s (cancel the grant on the request's page)") % {
@@ -645,7 +660,7 @@ def grant_owning(entry) -> str:
     }
 
 
-ledger.register_commitment_owner(grant_owning)
+ledger.register_entry_owner(grant_owning)
 
 
 # --- Service levels ---------------------------------------------------------------------------------------
@@ -733,7 +748,7 @@ def requests_auto_close(*, now: dt.datetime | None = None) -> int:
                 continue
             request.status, request.closed_at = Status.CLOSED, now
             request.save()
-            _event(request, actor=None, before=Status.RESOLVED, text=_("Closed without a rating."))
+            _event(request, actor=None, before=Status.RESOLVED, code="closed_unrated")
             _audit(None, request, "auto_close")
             closed += 1
     return closed
@@ -742,19 +757,27 @@ def requests_auto_close(*, now: dt.datetime | None = None) -> int:
 # --- Telling people ---------------------------------------------------------------------------------------
 
 
-def _payload(request: CareRequest, message: str = "") -> dict:
+def _payload(request: CareRequest, message: str = "", params: dict | None = None) -> dict:
+    """The reference and category only; ``message`` is a code of care/texts.py, rendered when sent."""
     return {
         "request": request.pk,
         "reference": request.reference,
         "category": request.category,
-        "message": message,
+        "message_code": message,
+        "params": params or {},
     }
 
 
 def _schedule(
-    user: User, kind: str, request: CareRequest, key: str, message: str = "", subject: str = ""
+    user: User,
+    kind: str,
+    request: CareRequest,
+    key: str,
+    message: str = "",
+    subject: str = "",
+    params: dict | None = None,
 ) -> None:
-    payload = _payload(request, message)
+    payload = _payload(request, message, params)
     subject = subject or f"care.request:{request.pk}"
 
     def send() -> None:
@@ -770,20 +793,20 @@ def _schedule(
     transaction.on_commit(send)
 
 
-def _tell_officer(request: CareRequest, message: str) -> None:
+def _tell_officer(request: CareRequest, message: str, params: dict | None = None) -> None:
     key = f"care:{request.pk}:officer:{uuid.uuid4().hex}"
-    _schedule(request.officer.user, "care_request_update", request, key, message)
+    _schedule(request.officer.user, "care_request_update", request, key, message, params=params)
 
 
 def _tell_handler(
     request: CareRequest, handler: User, *, resubmitted: bool = False, withdrawn: bool = False
 ) -> None:
     if withdrawn:
-        message = _("The officer withdrew the request.")
+        message = "officer_withdrew"
     elif resubmitted:
-        message = _("The officer answered your return.")
+        message = "officer_answered"
     else:
-        message = _("You have been assigned this request.")
+        message = "assigned_to_you"
     _schedule(
         handler, "care_request_assigned", request, f"care:{request.pk}:handler:{uuid.uuid4().hex}", message
     )
@@ -791,7 +814,9 @@ def _tell_handler(
 
 def _tell_approvers(grant: CareGrant) -> None:
     request = grant.request
-    roles = permissions.HEAD_ROLES if grant.needs_second_approval else permissions.OFFICE_ROLES
+    # A confidential request's grant is news for the heads only, whatever its amount.
+    second = grant.needs_second_approval or request.confidential
+    roles = permissions.HEAD_ROLES if second else permissions.OFFICE_ROLES
     for user in _covering(request, roles):
         if user.pk == grant.proposed_by_id:
             continue
@@ -800,8 +825,9 @@ def _tell_approvers(grant: CareGrant) -> None:
             "care_grant_approval",
             request,
             f"care-grant:{grant.pk}:approve:{user.pk}",
-            _("A grant of %(amount)s awaits approval.") % {"amount": ledger.yuan(grant.amount)},
+            "grant_awaits",
             subject=f"care.grant:{grant.pk}",
+            params={"amount": ledger.yuan(grant.amount)},
         )
 
 

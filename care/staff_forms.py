@@ -106,6 +106,8 @@ class GrantProposeForm(BootstrapMixin, forms.Form):
         max_value=MAX_AMOUNT,
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    # One form, one grant: a double click or a resent form proposes once.
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
 
 class GrantCancelForm(BootstrapMixin, forms.Form):

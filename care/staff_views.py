@@ -10,6 +10,7 @@ care/services.py; a rule it refuses (``DomainError``) is shown as a message and 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from io import BytesIO
 
 from django.contrib import messages
@@ -206,7 +207,7 @@ def _case_timeline(events, grants: list[CareGrant]) -> list[dict]:
                 {
                     "date": day,
                     "what": event.get_action_display(),
-                    "text": event.text,
+                    "text": event.display_text,
                     "internal": not event.visible_to_officer,
                 }
             )
@@ -253,7 +254,7 @@ def _render_handle(request: HttpRequest, care_request: CareRequest) -> HttpRespo
         handlers = eligible_handlers(care_request)
         initial = care_request.handler_id or (user.pk if handlers.filter(pk=user.pk).exists() else None)
         accept_form = AcceptForm(handlers=handlers, initial={"handler": initial})
-    grant_form = GrantProposeForm() if can_act and handling else None
+    grant_form = GrantProposeForm(initial={"token": uuid.uuid4()}) if can_act and handling else None
     context = {
         "care_request": care_request,
         "officer": care_request.officer,
@@ -426,6 +427,7 @@ def grant_propose(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             amount=form.cleaned_data["amount"],
             purpose=form.cleaned_data["purpose"],
+            token=form.cleaned_data["token"],
         ),
         _proposed,
     )

@@ -499,3 +499,32 @@ def test_a_rejected_nomination_leaves_room_for_another_teacher(approved, teacher
         services.teacher_nominate(
             scholarship=approved, actor=welfare, teacher_name="赵", school="s", class_name="c"
         )
+
+
+def test_a_programmes_budget_and_its_payments_are_not_reversed_directly(in_notice, welfare, head):
+    with pytest.raises(ledger.FundError, match="budget of"):
+        ledger.entry_reverse(
+            entry=in_notice.programme.commitment, reason="x", idempotency_key="r1", actor=head
+        )
+    with _after_notice(in_notice):
+        paid = services.application_pay(application=in_notice, actor=welfare)
+    with pytest.raises(ledger.FundError, match="an award of"):
+        ledger.entry_reverse(entry=paid.payment, reason="x", idempotency_key="r2", actor=head)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "code,name,province,is_985,is_211,is_double_first_class\n4199099997,测\x00试,北京,0,0,1\n".encode(),
+        (
+            "code,name,province,is_985,is_211,is_double_first_class\n4199099997,"
+            + "长" * 200_000
+            + ",北京,0,0,1\n"
+        ).encode(),
+    ],
+    ids=["nul", "huge-field"],
+)
+def test_a_broken_csv_is_refused_with_a_message(db, data):
+    with pytest.raises(services.AwardError):
+        services.universities_import(data=data, list_date=dt.date(2026, 1, 1), actor=None)
+    assert not University.objects.filter(code="4199099997").exists()

@@ -277,6 +277,17 @@ def test_a_batch_approves_what_it_can_and_reports_each_refusal(
     assert "Not done for #999999: No such application." in messages
 
 
+def test_a_batch_with_an_id_too_large_for_the_database_is_a_message_not_an_error(unit_approved, welfare):
+    response = _client(welfare).post(
+        "/awards/review/batch/",
+        {"applications": [unit_approved.pk, "99999999999999999999"], "decision": "approve"},
+        follow=True,
+    )
+    assert response.status_code == 200 and _messages(response)  # the form's error, nothing decided
+    unit_approved.refresh_from_db()
+    assert unit_approved.status == Status.UNIT_APPROVED
+
+
 def test_a_batch_return_needs_a_reason_for_each(unit_approved, welfare):
     response = _client(welfare).post(
         "/awards/review/batch/", {"applications": [unit_approved.pk], "decision": "return"}, follow=True
@@ -493,9 +504,10 @@ def test_the_programme_page_costs_the_same_queries_for_1_or_3_applications(
     client = _client(welfare)
     # Session, user, role assignments, the programme (with its budget entry and sub-budget), its applications
     # (programme, officer, unit, child, university and payment joined), the objections (application, child,
-    # officer, objector and decider joined), paid so far (settled payments, reversals), navigation (the
+    # officer, objector and decider joined), the viewer's officer profile and the families of the viewer and
+    # the applicants (conflicts of interest), paid so far (settled payments, reversals), navigation (the
     # officer profile), session save (savepoint, UPDATE, release).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(f"/awards/manage/{programme.pk}/")
     assert [len(rows) for _status, _label, rows in response.context["groups"]] == [count]
     assert len(response.context["objections"]) == count
@@ -833,3 +845,16 @@ def test_a_programme_of_another_kind_shows_its_head_teacher_awards(teacher_progr
 
 def test_a_programme_that_does_not_exist_is_404(welfare):
     assert _client(welfare).get("/awards/manage/999999/").status_code == 404
+
+
+def test_the_office_does_not_learn_who_objected_to_its_own_familys_award(
+    in_notice, welfare, head, officer, outsider
+):
+    services.objection_lodge(application=in_notice, user=outsider.user, text="该生为复读生")
+    family_of(
+        welfare.officer, relation="spouse", name=officer.name, birth_date=officer.birth_date, sex="male"
+    )
+    for path in (f"/awards/review/{in_notice.pk}/", f"/awards/manage/{in_notice.programme_id}/"):
+        conflicted = _client(welfare).get(path).content.decode()
+        assert "该生为复读生" in conflicted and outsider.name not in conflicted, path
+        assert outsider.name in _client(head).get(path).content.decode(), path

@@ -767,3 +767,26 @@ def test_the_grants_page_costs_the_same_queries_for_1_or_4_grants(
         response = client.get("/fund/grants/")
     assert len(response.context["proposed"]) + len(response.context["approved"]) == count
     assert CareGrant.objects.count() == count
+
+
+def test_a_confidential_grant_shows_on_the_statement_without_whom_or_why_for_members_who_are_not_heads(
+    officer, welfare, head, care_budget
+):
+    secret = submit(officer, category="mental_health", confidential=True, title="心理咨询")
+    services.request_accept(request=secret, handler=head, actor=head)
+    grant = services.grant_propose(request=secret, actor=head, amount="1200", purpose="心理咨询费用")
+    services.grant_pay(grant=grant, actor=head)
+    member = _client(welfare).get("/fund/entries/").content.decode()
+    assert "1,200.00" in member  # the money is there: the balances must add up
+    assert "心理咨询费用" not in member and secret.reference not in member and officer.name not in member
+    assert "A grant on a confidential care request" in member
+    # A search by the officer or the reference finds nothing for the member …
+    for query in (f"beneficiary={officer.police_number}", f"reference={secret.reference}"):
+        found = _client(welfare).get(f"/fund/entries/?{query}").context["page"].object_list
+        assert list(found) == []
+    export = _client(welfare).get("/fund/entries/export.xlsx")
+    cells = {str(c.value) for row in load_workbook(BytesIO(export.content)).active.iter_rows() for c in row}
+    assert "心理咨询费用" not in cells and officer.police_number not in cells
+    # … and everything for a head.
+    boss = _client(head).get(f"/fund/entries/?beneficiary={officer.police_number}").content.decode()
+    assert "心理咨询费用" in boss and secret.reference in boss

@@ -330,7 +330,7 @@ def test_the_officer_adds_documents_to_an_open_request(officer, submitted, setti
     )
     assert _messages(response) == ["2 document(s) added."]
     assert sorted(submitted.attachments.values_list("original_name", flat=True)) == ["a.pdf", "b.pdf"]
-    assert submitted.events.last().text == "2 document(s) added."
+    assert submitted.events.last().display_text == "2 document(s) added."
     assert len(_stored_files(settings)) == 2
 
 
@@ -352,7 +352,7 @@ def test_the_officer_rates_a_resolved_request_once(officer, resolved):
     resolved.refresh_from_db()
     assert (resolved.status, resolved.rating, resolved.rating_comment) == (Status.CLOSED, 4, "很及时")
     event = resolved.events.last()
-    assert (event.from_status, event.to_status, event.text) == ("resolved", "closed", "Rated 4 of 5.")
+    assert (event.from_status, event.to_status, event.display_text) == ("resolved", "closed", "Rated 4 of 5.")
     client.post(f"/care/requests/{resolved.pk}/rate/", {"rating": "1"})
     resolved.refresh_from_db()
     assert resolved.rating == 4 and resolved.events.filter(to_status=Status.CLOSED).count() == 1

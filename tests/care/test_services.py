@@ -117,7 +117,7 @@ def test_a_unit_admin_submits_for_an_officer_of_the_unit_and_the_officer_is_told
 ):
     request = on_commit(submit, officer, by=unit_admin.user)
     assert request.submitted_by == unit_admin.user and request.officer == officer
-    assert "on the officer's behalf" in request.events.get().text
+    assert "on the officer's behalf" in request.events.get().display_text
     assert len(_reminders("care_request_update", officer.user)) == 1
 
 
@@ -254,7 +254,7 @@ def test_reassigning_is_an_internal_note_and_tells_the_new_handler(accepted, wel
     accepted.refresh_from_db()
     assert accepted.handler == head and accepted.status == Status.ACCEPTED
     note = accepted.events.order_by("id").last()
-    assert not note.visible_to_officer and "金额较大" in note.text
+    assert not note.visible_to_officer and "金额较大" in note.display_text
     assert len(_reminders("care_request_assigned", head)) == 1
 
 
@@ -453,7 +453,7 @@ def test_a_proposed_grant_blocks_resolving(in_progress, welfare, funded):
 def test_a_paid_grant_is_on_the_officers_timeline_without_the_proposal(in_progress, welfare, funded):
     grant = services.grant_propose(request=in_progress, actor=welfare, amount="3000", purpose="慰问金")
     services.grant_pay(grant=grant, actor=welfare)
-    texts = [e.text for e in selectors.timeline(request=in_progress, for_officer=True)]
+    texts = [e.display_text for e in selectors.timeline(request=in_progress, for_officer=True)]
     assert any("¥3,000.00 paid" in t for t in texts)
     assert not any("proposed" in t for t in texts)
 
@@ -603,3 +603,41 @@ def test_a_grants_commitment_is_released_by_cancelling_the_grant_not_by_a_revers
         ledger.entry_reverse(entry=grant.commitment, reason="x", idempotency_key="r", actor=welfare)
     services.grant_cancel(grant=grant, actor=welfare, reason="重复")
     assert FundEntry.objects.filter(kind=EntryKind.REVERSAL, reverses=grant.commitment).exists()
+
+
+def test_the_same_grant_form_twice_is_one_grant(in_progress, welfare, care_budget):
+    token = uuid.uuid4()
+    first = services.grant_propose(
+        request=in_progress, actor=welfare, amount="3000", purpose="慰问金", token=token
+    )
+    again = services.grant_propose(
+        request=in_progress, actor=welfare, amount="3000", purpose="慰问金", token=token
+    )
+    assert first == again and CareGrant.objects.count() == 1
+    care_budget.refresh_from_db()
+    assert care_budget.committed == Decimal("3000.00")
+
+
+def test_the_timeline_speaks_the_readers_language_whoever_wrote_it(submitted, welfare):
+    from django.utils import translation
+
+    with translation.override("en"):
+        services.request_accept(request=submitted, handler=welfare, actor=welfare)
+    event = submitted.events.order_by("id").last()
+    assert (event.code, event.text) == ("accepted", "")
+    with translation.override("zh-hans"):
+        assert event.display_text == "已受理，由赵敏承办。"
+    with translation.override("en"):
+        assert event.display_text == "Accepted; 赵敏 handles it."
+
+
+def test_a_confidential_requests_grant_is_news_for_the_heads_only(
+    officer, welfare, head, unit_admin, care_budget, on_commit
+):
+    secret = submit(officer, category="mental_health", confidential=True)
+    services.request_accept(request=secret, handler=unit_admin.user, actor=head)
+    on_commit(
+        services.grant_propose, request=secret, actor=unit_admin.user, amount="1000", purpose="心理咨询"
+    )
+    approvers = set(Reminder.objects.filter(kind="care_grant_approval").values_list("recipient", flat=True))
+    assert approvers == {head.pk}  # not the welfare member who may not see the request

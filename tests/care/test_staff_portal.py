@@ -374,7 +374,7 @@ def test_a_head_hands_an_accepted_request_to_another_handler(head, welfare, unit
     assert accepted.handler == unit_admin.user
     assert accepted.status == Status.ACCEPTED and accepted.due_at == due
     last = accepted.events.order_by("-id").first()
-    assert not last.visible_to_officer and "就近" in last.text
+    assert not last.visible_to_officer and "就近" in last.display_text
 
 
 def test_a_handler_outside_the_officers_units_is_refused(welfare, other_admin, submitted):
