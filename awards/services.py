@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -303,7 +303,66 @@ def programme_paid(programme: Programme) -> Decimal:
     """What has been paid from the programme's budget, less reversals."""
     if programme.commitment_id is None:
         return Decimal("0.00")
-    return ledger._settled(programme.commitment)
+    return ledger.paid_from(programme.commitment)
+
+
+PENDING_STATUSES = (Status.SUBMITTED, Status.UNIT_APPROVED, Status.APPROVED, Status.IN_NOTICE, Status.ON_HOLD)
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    paid: Decimal  # paid out of the budget, less reversals
+    left: Decimal  # still set aside in the fund
+    needed: Decimal  # for applications and head-teacher awards not yet paid or refused
+    releasable: Decimal
+
+
+def programme_budget(programme: Programme) -> BudgetState:
+    """What the programme still holds, what its open applications may need, and what could go back."""
+    if programme.commitment_id is None:
+        zero = Decimal("0.00")
+        return BudgetState(zero, zero, zero, zero)
+    use = ledger.commitment_use(programme.commitment)
+    left = use.left
+    needed = programme.applications.filter(status__in=PENDING_STATUSES).aggregate(s=Sum("amount"))["s"] or 0
+    needed += (
+        programme.teacher_awards.filter(
+            status__in=[TeacherStatus.NOMINATED, TeacherStatus.APPROVED]
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    needed = Decimal(needed).quantize(Decimal("0.01"))
+    return BudgetState(
+        paid=use.paid, left=left, needed=needed, releasable=max(left - needed, Decimal("0.00"))
+    )
+
+
+@transaction.atomic
+def programme_release_unspent(*, programme: Programme, actor: User) -> BudgetState:
+    """After the programme closes, give what it will not need back to the awards sub-budget.
+
+    What open applications and head-teacher awards may still need stays set aside; a second click
+    finds nothing more to release.
+    """
+    _require(permissions.can_manage(actor), _("Only the welfare office runs award programmes."))
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if _today() <= programme.closes_on:
+        raise AwardError(
+            _("The budget is released after applications close on %(day)s.") % {"day": programme.closes_on}
+        )
+    state = programme_budget(programme)
+    if state.releasable <= 0:
+        raise AwardError(_("Nothing is left to release: what remains is needed by open applications."))
+    releases = programme.commitment.settlements.filter(kind="release").count()
+    ledger.commitment_release(
+        commitment=programme.commitment,
+        amount=state.releasable,
+        reason=_("%(programme)s has closed: the unspent budget goes back.") % {"programme": programme.title},
+        idempotency_key=f"award-programme:{programme.pk}:release:{releases + 1}",
+        actor=actor,
+    )
+    _audit(actor, programme, "programme_release", amount=str(state.releasable))
+    return programme_budget(programme)
 
 
 # --- Applications ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("manage/<int:pk>/edit/", staff_views.programme_edit, name="award-programme-edit"),
     path("manage/<int:pk>/notice/", staff_views.notice_start, name="award-notice-start"),
     path("manage/<int:pk>/pay/", staff_views.pay_all, name="award-pay-all"),
+    path("manage/<int:pk>/release/", staff_views.release_unspent, name="award-programme-release"),
     path("manage/<int:pk>/export.xlsx", staff_views.programme_export, name="award-programme-export"),
     path("manage/teachers/", staff_views.teachers, name="award-teachers"),
     path("manage/teachers/nominate/<int:pk>/", staff_views.teacher_nominate, name="award-teacher-nominate"),

@@ -430,7 +430,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         objection.conflict = conflicts[objection.application_id]
         open_ = objection.status == ObjectionStatus.OPEN
         objection.form = ObjectionDecisionForm() if open_ and not objection.conflict else None
-    paid = services.programme_paid(programme)
+    budget = services.programme_budget(programme)
     context = {
         "programme": programme,
         "groups": [
@@ -438,8 +438,9 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "teacher_awards": teacher_awards,
         "objections": objections,
-        "paid": paid,
-        "left": programme.budget - paid,
+        "paid": budget.paid,
+        "budget": budget,
+        "can_release": today > programme.closes_on,
         "approved_count": len(groups[Status.APPROVED]),
         "payable_count": sum(1 for a in groups[Status.IN_NOTICE] if not a.problem),
         "today": today,
@@ -459,6 +460,25 @@ def notice_start(request: HttpRequest, pk: int) -> HttpResponse:
         len(result.done),
     )
     _report_batch(request, result, done)
+    return redirect("award-programme", pk=programme.pk)
+
+
+@login_required
+@require_POST
+def release_unspent(request: HttpRequest, pk: int) -> HttpResponse:
+    """After the programme closes, give what it will not need back to the awards sub-budget."""
+    programme = _programme_or_404(request, pk)
+    before = services.programme_budget(programme)
+    try:
+        services.programme_release_unspent(programme=programme, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s has gone back to the awards sub-budget.")
+            % {"amount": f"¥{before.releasable:,.2f}"},
+        )
     return redirect("award-programme", pk=programme.pk)
 
 

@@ -19,10 +19,11 @@ Rules the functions here keep, each backed by the database as well:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -344,16 +345,81 @@ def commitment_record(
     )
 
 
-def _settled(commitment: FundEntry) -> Decimal:
-    """How much of a commitment payments have settled, less reversed payments."""
-    paid = commitment.settlements.aggregate(s=Sum("amount"))["s"] or ZERO
-    undone = (
-        FundEntry.objects.filter(kind=EntryKind.REVERSAL, reverses__settles=commitment).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or ZERO
+@dataclass(frozen=True)
+class CommitmentUse:
+    paid: Decimal  # payments settling it, less reversed payments
+    released: Decimal  # releases of it, less reversed releases
+    left: Decimal  # still set aside (0 once the commitment itself is reversed)
+
+
+def commitment_use(commitment: FundEntry) -> CommitmentUse:
+    """What payments and releases have used of a commitment, and what is left (two queries)."""
+    sums = FundEntry.objects.filter(
+        Q(settles=commitment) | Q(kind=EntryKind.REVERSAL, reverses__settles=commitment)
+    ).aggregate(
+        paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT)),
+        released=Sum("amount", filter=Q(kind=EntryKind.RELEASE)),
+        unpaid=Sum("amount", filter=Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT)),
+        unreleased=Sum("amount", filter=Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.RELEASE)),
     )
-    return paid - undone
+    paid = (sums["paid"] or ZERO) - (sums["unpaid"] or ZERO)
+    released = (sums["released"] or ZERO) - (sums["unreleased"] or ZERO)
+    reversed_ = FundEntry.objects.filter(reverses=commitment).exists()
+    left = ZERO if reversed_ else commitment.amount - paid - released
+    return CommitmentUse(paid=paid, released=released, left=left)
+
+
+def _settled(commitment: FundEntry) -> Decimal:
+    """How much of a commitment payments and releases have used, less those reversed."""
+    use = commitment_use(commitment)
+    return use.paid + use.released
+
+
+def paid_from(commitment: FundEntry) -> Decimal:
+    """What payments settling ``commitment`` have paid out, less reversed payments."""
+    return commitment_use(commitment).paid
+
+
+def left_of(commitment: FundEntry) -> Decimal:
+    """What of ``commitment`` is still set aside (neither paid nor released)."""
+    return commitment_use(commitment).left
+
+
+@transaction.atomic
+def commitment_release(
+    *, commitment: FundEntry, amount, reason: str, idempotency_key: str, actor: User | None
+) -> FundEntry:
+    """Give the unneeded rest of a commitment back to its sub-budget's available money."""
+    amount = money(amount)
+    if not reason.strip():
+        raise FundError(_("Say why the money is released."), field="reason")
+    fund, budget = _lock(commitment.fund_id, commitment.budget_id)
+    commitment = FundEntry.objects.get(pk=commitment.pk)
+    existing = _already(idempotency_key, kind=EntryKind.RELEASE, amount=amount, budget_id=budget.pk)
+    if existing:
+        return existing
+    if commitment.kind != EntryKind.COMMITMENT:
+        raise FundError(_("Only a commitment can be released."))
+    left = left_of(commitment)
+    if amount > left:
+        raise FundError(
+            _("%(left)s of this commitment is left; %(amount)s cannot be released.")
+            % {"left": yuan(left), "amount": yuan(amount)},
+            field="amount",
+        )
+    _change_budget(budget, committed=-amount, available=amount)
+    return _record(
+        fund,
+        budget=budget,
+        kind=EntryKind.RELEASE,
+        amount=amount,
+        booked_on=timezone.localdate(),
+        idempotency_key=idempotency_key,
+        reference=commitment.reference,
+        memo=reason.strip()[:500],
+        settles=commitment,
+        recorded_by=actor,
+    )
 
 
 @transaction.atomic
@@ -463,6 +529,9 @@ def entry_reverse(
         if _settled(entry) > 0:
             raise FundError(_("Payments have settled this commitment: reverse those payments first."))
         _change_budget(budget, committed=-amount, available=amount)
+    elif entry.kind == EntryKind.RELEASE:  # the money is set aside again
+        _need_available(budget, amount)
+        _change_budget(budget, available=-amount, committed=amount)
     else:  # a payment: the money comes back where it was paid from
         if entry.settles_id:
             _change_budget(budget, spent=-amount, committed=amount)

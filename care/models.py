@@ -112,6 +112,7 @@ class EntryKind(models.TextChoices):
     ALLOCATION = "allocation", _("allocation")
     COMMITMENT = "commitment", _("commitment")
     PAYMENT = "payment", _("payment")
+    RELEASE = "release", _("release of a commitment")
     REVERSAL = "reversal", _("reversal")
 
 
@@ -132,6 +133,7 @@ class FundEntry(models.Model):
     - allocation: from unallocated into ``budget``;
     - commitment: within ``budget``, from available to committed (a grant approved, not yet paid);
     - payment: out of ``budget`` (from committed when it settles ``settles``, else from available);
+    - release: within ``budget``, the unneeded rest of the commitment ``settles`` back to available;
     - reversal: undoes ``reverses`` exactly, once.
     """
 
@@ -217,7 +219,8 @@ class FundEntry(models.Model):
                 name="fundentry_budget_required",
             ),
             models.CheckConstraint(
-                condition=Q(settles__isnull=True) | Q(kind="payment"), name="fundentry_only_payments_settle"
+                condition=Q(settles__isnull=True) | Q(kind__in=["payment", "release"]),
+                name="fundentry_only_payments_settle",
             ),
         ]
         indexes = [

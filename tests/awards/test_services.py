@@ -528,3 +528,46 @@ def test_a_broken_csv_is_refused_with_a_message(db, data):
     with pytest.raises(services.AwardError):
         services.universities_import(data=data, list_date=dt.date(2026, 1, 1), actor=None)
     assert not University.objects.filter(code="4199099997").exists()
+
+
+def test_after_closing_a_programme_gives_back_what_it_will_not_need(in_notice, welfare, awards_budget):
+    programme = in_notice.programme
+    with pytest.raises(services.AwardError, match="after applications close"):
+        services.programme_release_unspent(programme=programme, actor=welfare)
+    with time_machine.travel(programme.closes_on + dt.timedelta(days=1), tick=False):
+        state = services.programme_release_unspent(programme=programme, actor=welfare)
+        # The award in notice keeps its 10,000; the other 40,000 is available again.
+        assert (state.left, state.needed, state.releasable) == (D("10000.00"), D("10000.00"), D("0.00"))
+        with pytest.raises(services.AwardError, match="Nothing is left to release"):
+            services.programme_release_unspent(programme=programme, actor=welfare)  # a double click
+    awards_budget.refresh_from_db()
+    assert (awards_budget.available, awards_budget.committed) == (D("190000.00"), D("10000.00"))
+    release = FundEntry.objects.get(kind="release")
+    assert (release.amount, release.settles) == (D("40000.00"), programme.commitment)
+    with _after_notice(in_notice):
+        assert services.application_pay(application=in_notice, actor=welfare).status == Status.PAID
+    assert services.programme_paid(programme) == D("10000.00")  # a release is not a payment
+    assert ledger.left_of(programme.commitment) == 0
+
+
+def test_a_release_can_be_reversed_and_never_exceeds_what_is_left(funded_commitment):
+    commitment, budget = funded_commitment
+    ledger.commitment_release(
+        commitment=commitment, amount="300", reason="结余", idempotency_key="r1", actor=None
+    )
+    with pytest.raises(ledger.FundError, match="cannot be released"):
+        ledger.commitment_release(
+            commitment=commitment, amount="701", reason="x", idempotency_key="r2", actor=None
+        )
+    release = FundEntry.objects.get(kind="release")
+    ledger.entry_reverse(entry=release, reason="误操作", idempotency_key="undo", actor=None)
+    budget.refresh_from_db()
+    assert (budget.committed, ledger.left_of(commitment)) == (D("1000.00"), D("1000.00"))
+
+
+@pytest.fixture
+def funded_commitment(awards_budget):
+    commitment = ledger.commitment_record(
+        budget=awards_budget, amount="1000", idempotency_key="c", actor=None
+    )
+    return commitment, awards_budget

@@ -505,9 +505,10 @@ def test_the_programme_page_costs_the_same_queries_for_1_or_3_applications(
     # Session, user, role assignments, the programme (with its budget entry and sub-budget), its applications
     # (programme, officer, unit, child, university and payment joined), the objections (application, child,
     # officer, objector and decider joined), the viewer's officer profile and the families of the viewer and
-    # the applicants (conflicts of interest), paid so far (settled payments, reversals), navigation (the
-    # officer profile), session save (savepoint, UPDATE, release).
-    with django_assert_num_queries(14):
+    # the applicants (conflicts of interest), the budget (paid and released in one sum, whether the budget
+    # entry was reversed, what open applications and head-teacher awards need), navigation (the officer
+    # profile), session save (savepoint, UPDATE, release).
+    with django_assert_num_queries(16):
         response = client.get(f"/awards/manage/{programme.pk}/")
     assert [len(rows) for _status, _label, rows in response.context["groups"]] == [count]
     assert len(response.context["objections"]) == count
@@ -858,3 +859,17 @@ def test_the_office_does_not_learn_who_objected_to_its_own_familys_award(
         conflicted = _client(welfare).get(path).content.decode()
         assert "该生为复读生" in conflicted and outsider.name not in conflicted, path
         assert outsider.name in _client(head).get(path).content.decode(), path
+
+
+def test_the_office_releases_a_closed_programmes_unspent_budget_from_its_page(programme, welfare, officer):
+    from care.models import FundEntry
+
+    url = f"/awards/manage/{programme.pk}/"
+    assert b'data-testid="award-release"' not in _client(welfare).get(url).content  # still open
+    with time_machine.travel(programme.closes_on + dt.timedelta(days=1), tick=False):
+        page = _client(welfare).get(url).content.decode()
+        assert 'data-testid="award-release"' in page and "50,000.00" in page
+        response = _client(welfare).post(f"{url}release/", follow=True)
+        assert "¥50,000.00 has gone back to the awards sub-budget." in _messages(response)
+        assert _client(officer.user).post(f"{url}release/").status_code == 404
+    assert FundEntry.objects.get(kind="release").amount == 50000
