@@ -52,3 +52,11 @@ def test_beat_sweeps_reminders_and_schedules_greetings(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"notifications.sweep_due_reminders", "notifications.schedule_daily_greetings"} <= tasks
     assert settings.CELERY_TASK_ROUTES["notifications.*"] == {"queue": "reminders"}
+
+
+def test_every_task_beat_sends_is_registered(settings):
+    from welfare.celery import app
+
+    app.loader.import_default_modules()
+    missing = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} - set(app.tasks)
+    assert not missing, f"beat would send tasks no worker knows: {sorted(missing)}"
