@@ -29,8 +29,7 @@ from people import selectors as people_selectors
 from people.forms import BootstrapMixin
 from welfare.domain import DomainError
 from welfare.pdf import pdf_response
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from welfare.spreadsheets import XLSX
 
 
 def _managed_activity(request: HttpRequest, pk: int):

@@ -14,6 +14,7 @@ from activities import services
 from activities.models import Activity
 from people.forms import BootstrapMixin
 from people.models import FamilyMember, OrgUnit
+from welfare.uploads import sniff_document
 
 # The fields of an activity a person may change after creation (services.activity_update), besides its
 # times; capacity has its own form (services.capacity_set), which promotes the waiting list.
@@ -214,20 +215,10 @@ class CancelActivityForm(BootstrapMixin, forms.Form):
     )
 
 
-_IMAGE_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
 def sniff_image(head: bytes) -> str | None:
     """The image type from the first bytes (JPEG, PNG or WebP), or None; the declared type is not trusted."""
-    for signature, content_type in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    content_type = sniff_document(head)
+    return content_type if content_type and content_type.startswith("image/") else None
 
 
 class PhotoForm(BootstrapMixin, forms.Form):

@@ -8,7 +8,6 @@ or as a message; successful POSTs redirect (POST-redirect-GET). Scope: see activ
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,10 +39,10 @@ from people import selectors as people_selectors
 from people.forms import bootstrap
 from people.models import Officer, OrgUnit
 from welfare.domain import DomainError
-from welfare.spreadsheets import spreadsheet_safe
+from welfare.http import query_without_page
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 _PHOTO_SUFFIX = {content_type: suffix for suffix, content_type in _PHOTO_TYPES.items()}
 
@@ -52,12 +51,6 @@ def _officer(request: HttpRequest) -> Officer:
     officer = people_selectors.own_officer_or_404(request.user)
     officer.org_unit  # noqa: B018  (loaded once here: scope needs its path)
     return officer
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- Officers ------------------------------------------------------------------------------------------
@@ -75,7 +68,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "activities/list.html",
-        {"filter": found, "page": page, "query": _query_without_page(request)},
+        {"filter": found, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -264,7 +257,7 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "activities/manage_list.html",
-        {"filter": found, "page": page, "query": _query_without_page(request)},
+        {"filter": found, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -522,14 +515,11 @@ def manage_export(request: HttpRequest, pk: int) -> HttpResponse:
         )
     for column, width in zip("ABCDEFGH", (14, 10, 14, 12, 18, 8, 40, 18), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    book.save(buffer)
+    response = xlsx_response(book, f"signups-{activity.pk}.xlsx")
     audit_record(
         actor=request.user,
         action=AuditAction.SENSITIVE_READ,
         target=activity,
         detail={"what": "activity_signups", "channel": "xlsx", "activity": activity.pk, "rows": len(signups)},
     )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="signups-{activity.pk}.xlsx"'
     return response

@@ -101,22 +101,8 @@ def conflicts_of_interest(user: User, applications: list[Application]) -> dict[i
 def reviewers_for(application: Application) -> list[User]:
     """Who should act on an application waiting for review (for the reminders), without conflicts."""
     roles = {Role.UNIT_ADMIN} if application.status == "submitted" else OFFICE_ROLES
-    path = application.officer.org_unit.path
-    candidates = (
-        User.objects.filter(
-            is_active=True, role_assignments__role__in=roles, role_assignments__org_unit__active=True
-        )
-        .prefetch_related("role_assignments__org_unit")
-        .distinct()
-    )
-    found = []
-    for user in candidates:
-        covers = any(
-            a.role in roles and path.startswith(a.org_unit.path) for a in user.role_assignments.all()
-        )
-        if covers and not conflict_of_interest(user, application):
-            found.append(user)
-    return found
+    candidates = scope.users_covering(application.officer.org_unit, roles).order_by("pk")
+    return [user for user in candidates if not conflict_of_interest(user, application)]
 
 
 def office_users() -> list[User]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from io import BytesIO
 
 from django.conf import settings
 from django.contrib import messages
@@ -59,11 +58,11 @@ from care.fund import FundError
 from people import scope
 from people.models import Role
 from welfare.domain import DomainError
+from welfare.http import query_without_page, require_or_404
 from welfare.pdf import pdf_response
-from welfare.spreadsheets import spreadsheet_safe
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = '"¥"#,##0.00'
 UNIT, WELFARE = "unit", "welfare"
 REVIEWER_ROLES = frozenset({Role.UNIT_ADMIN}) | permissions.OFFICE_ROLES
@@ -82,18 +81,6 @@ STATUS_ORDER = (
 LIVE_TEACHER_STATUSES = (TeacherStatus.NOMINATED, TeacherStatus.APPROVED, TeacherStatus.PAID)
 TEACHER_ORDER = (TeacherStatus.NOMINATED, TeacherStatus.APPROVED, TeacherStatus.PAID, TeacherStatus.REJECTED)
 AWARDED_SCHOLARSHIPS = (Status.APPROVED, Status.IN_NOTICE, Status.PAID)
-
-
-def _require(allowed: bool) -> None:
-    """Out of one's role is out of sight: 404, so the pages cannot be probed."""
-    if not allowed:
-        raise Http404("no such page")
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _form_errors(request: HttpRequest, form) -> None:
@@ -147,7 +134,7 @@ def _review_tabs(user) -> list[str]:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Applications waiting for the viewer's stage of review, the longest waiting first."""
     tabs = _review_tabs(request.user)
-    _require(bool(tabs))
+    require_or_404(bool(tabs))
     tab = request.GET.get("tab")
     if tab not in tabs:
         tab = tabs[0]
@@ -166,7 +153,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "tab": tab,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "batch_form": BatchDecisionForm(ids=[]) if tab == WELFARE else None,
             "can_manage": permissions.can_manage(request.user),
             "remind_days": settings.AWARD_REVIEW_REMIND_DAYS,
@@ -194,7 +181,7 @@ BATCH_DONE = {
 def review_batch(request: HttpRequest) -> HttpResponse:
     """The welfare office decides the ticked applications at once; each refusal is reported."""
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     back = reverse("award-review") + f"?tab={WELFARE}"
     form = BatchDecisionForm(request.POST)
     if not form.is_valid():
@@ -226,7 +213,7 @@ def _stage(user, application: Application) -> str | None:
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one application, its history, and the decision form when it is the viewer's."""
     user = request.user
-    _require(scope.has_any_role(user, REVIEWER_ROLES))
+    require_or_404(scope.has_any_role(user, REVIEWER_ROLES))
     application = selectors.application_for(viewer=user, pk=pk)
     audit_record(
         actor=user,
@@ -279,7 +266,7 @@ DECIDED = {
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve, return or reject at the stage the application is in (services decide who may)."""
     user = request.user
-    _require(scope.has_any_role(user, REVIEWER_ROLES))
+    require_or_404(scope.has_any_role(user, REVIEWER_ROLES))
     application = selectors.application_for(viewer=user, pk=pk)
     back = redirect("award-review-detail", pk=application.pk)
     form = DecisionForm(request.POST)
@@ -312,7 +299,7 @@ def _counts(model, statuses) -> dict[int, dict[str, int]]:
 @login_required
 def programmes(request: HttpRequest) -> HttpResponse:
     """Every programme with its budget, what has been paid from it, and its applications by status."""
-    _require(permissions.can_manage(request.user))
+    require_or_404(permissions.can_manage(request.user))
     found = list(Programme.objects.select_related("commitment").order_by("-year", "kind"))
     applications = _counts(Application, STATUS_ORDER)  # drafts are their officers' own business
     teachers = _counts(TeacherAward, TEACHER_ORDER)
@@ -337,7 +324,7 @@ def _add_service_error(form, error: DomainError) -> None:
 @login_required
 def programme_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = form.values()
@@ -369,7 +356,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     programme = get_object_or_404(Programme, pk=pk)
     form = ProgrammeEditForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
@@ -384,7 +371,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _programme_or_404(request: HttpRequest, pk: int) -> Programme:
-    _require(permissions.can_manage(request.user))
+    require_or_404(permissions.can_manage(request.user))
     return get_object_or_404(Programme.objects.select_related("commitment__budget"), pk=pk)
 
 
@@ -497,7 +484,7 @@ def pay_all(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_pay(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require(permissions.can_pay(user))
+    require_or_404(permissions.can_pay(user))
     application = selectors.application_for(viewer=user, pk=pk)
     if application.status == Status.PAID:
         messages.info(
@@ -525,7 +512,7 @@ def application_pay(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     objection = (
         Objection.objects.filter(pk=pk, application__in=selectors.applications_visible_to(user))
         .select_related("application")
@@ -620,17 +607,13 @@ def programme_export(request: HttpRequest, pk: int) -> HttpResponse:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
+    response = xlsx_response(book, f"award-applications-{programme.kind}-{programme.year}.xlsx")
     audit_record(
         actor=request.user,
         action=AuditAction.SENSITIVE_READ,
         target=programme,
         detail={"what": "award_applications_export", "channel": "xlsx", "count": len(rows)},
     )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"award-applications-{programme.kind}-{programme.year}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -710,7 +693,7 @@ def _render_teachers(
 @login_required
 def teachers(request: HttpRequest) -> HttpResponse:
     """The year's head teachers: to nominate from awarded scholarships, to approve, to pay."""
-    _require(permissions.can_manage(request.user))
+    require_or_404(permissions.can_manage(request.user))
     return _render_teachers(request)
 
 
@@ -722,7 +705,7 @@ def _teachers_url(year: int) -> str:
 @require_POST
 def teacher_nominate(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     scholarship = selectors.application_for(viewer=user, pk=pk)
     form = TeacherNominateForm(request.POST, prefix=f"n{scholarship.pk}")
     if form.is_valid():
@@ -745,7 +728,7 @@ def teacher_nominate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _teacher_award_or_404(request: HttpRequest, pk: int, statuses=None) -> TeacherAward:
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     found = TeacherAward.objects.filter(pk=pk, scholarship__in=selectors.applications_visible_to(user))
     if statuses is not None:
         found = found.filter(status__in=statuses)
@@ -823,7 +806,7 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """Awards by year and tier, what was paid, and awards per county-level unit for the latest year."""
-    _require(permissions.can_see_stats(request.user))
+    require_or_404(permissions.can_see_stats(request.user))
     found = selectors.statistics()
     zero = Decimal("0.00")
     years = [
@@ -860,7 +843,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     """The statistics as an xlsx workbook: by year, and by unit for the latest year (figures only)."""
     from openpyxl import Workbook
 
-    _require(permissions.can_see_stats(request.user))
+    require_or_404(permissions.can_see_stats(request.user))
     found = selectors.statistics()
     book = Workbook()
     sheet = book.active
@@ -910,13 +893,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     for worksheet in (sheet, units):
         for index in range(1, worksheet.max_column + 1):
             worksheet.column_dimensions[worksheet.cell(row=1, column=index).column_letter].width = 16
-    buffer = BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="award-statistics-{timezone.localdate():%Y%m%d}.xlsx"'
-    )
-    return response
+    return xlsx_response(book, f"award-statistics-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # --- Universities ----------------------------------------------------------------------------------------
@@ -926,7 +903,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
 def universities_import(request: HttpRequest) -> HttpResponse:
     """Add or update universities from a CSV of the Ministry of Education's list: all lines or none."""
     user = request.user
-    _require(permissions.can_manage(user))
+    require_or_404(permissions.can_manage(user))
     form = UniversitiesImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

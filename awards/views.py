@@ -9,8 +9,6 @@ application out of the viewer's sight answers 404. Reviewers work on their own p
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,11 +33,10 @@ from awards.models import Application, ApplicationEvent, Decision, Programme, Pr
 from people import selectors as people_selectors
 from people.models import FamilyRelation, Officer
 from welfare.domain import DomainError
-from welfare.spreadsheets import spreadsheet_safe
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 from welfare.uploads import DOCUMENT_TYPES
 
 NOTICE_PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = '"¥"#,##0.00;-"¥"#,##0.00'
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 WITHDRAWABLE = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.UNIT_APPROVED)  # the service's rule
@@ -396,10 +393,4 @@ def notice_export(request: HttpRequest) -> HttpResponse:
     for column, width in zip("ABCDEFGHI", (18, 10, 20, 22, 16, 12, 12, 12, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="award-notice-{timezone.localdate():%Y%m%d}.xlsx"'
-    )
-    return response
+    return xlsx_response(book, f"award-notice-{timezone.localdate():%Y%m%d}.xlsx")

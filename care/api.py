@@ -26,8 +26,8 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care import selectors, services
-from care.models import OPEN_STATUSES, CareAttachment, CareRequest, GrantStatus, Status
+from care import permissions, selectors, services
+from care.models import CareAttachment, CareRequest, GrantStatus, Status
 from care.serializers import (
     CareRateInputSerializer,
     CareRequestDetailSerializer,
@@ -103,10 +103,10 @@ def _detail(care: CareRequest, *, http_request, reload: bool = True) -> dict:
         (g for g in grants if g.status in (GrantStatus.APPROVED, GrantStatus.PAID)),
         key=lambda g: (g.created_at, g.pk),
     )
-    # The same conditions services.request_withdraw / request_rate / request_resubmit check.
-    care.can_withdraw = care.status in OPEN_STATUSES and not care.grant_list
-    care.can_rate = care.status == Status.RESOLVED
-    care.can_resubmit = care.status == Status.RETURNED
+    user = care.officer.user
+    care.can_withdraw = permissions.can_withdraw(user, care, has_approved_grant=bool(care.grant_list))
+    care.can_rate = permissions.can_rate(user, care)
+    care.can_resubmit = permissions.can_resubmit(user, care)
     return CareRequestDetailSerializer(care, context={"request": http_request}).data
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,25 +36,13 @@ from care.models import BudgetKind, CareGrant, EntryKind, FundEntry, GrantStatus
 from people.forms import bootstrap
 from people.models import User
 from welfare.domain import ConflictError, DomainError
-from welfare.spreadsheets import spreadsheet_safe
+from welfare.http import query_without_page, require_or_404
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 
 PAGE_SIZE = 50
 MONTHS = 12
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = '"¥"#,##0.00;-"¥"#,##0.00'
 BUDGET_ORDER = {kind: index for index, kind in enumerate(BudgetKind.values)}
-
-
-def _require(allowed: bool) -> None:
-    """Out of one's role is out of sight: 404, so the pages cannot be probed."""
-    if not allowed:
-        raise Http404("no such page")
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _in_order(budgets: list[SubBudget]) -> list[SubBudget]:
@@ -69,7 +56,7 @@ def _in_order(budgets: list[SubBudget]) -> list[SubBudget]:
 def fund_home(request: HttpRequest) -> HttpResponse:
     """The fund's balance, what is not yet allocated, each sub-budget, and the last 12 months' spending."""
     user = request.user
-    _require(permissions.can_read_fund(user))
+    require_or_404(permissions.can_read_fund(user))
     found = selectors.balances()
     budgets = _in_order(found.budgets)
     # The selector reaches back one month too far (13 rows for 12 months): keep the last MONTHS.
@@ -144,7 +131,7 @@ def _reversal_of(entry: FundEntry) -> FundEntry | None:
 def fund_entries(request: HttpRequest) -> HttpResponse:
     """The statement: every entry, newest first, filtered, 50 to a page."""
     user = request.user
-    _require(permissions.can_read_fund_entries(user))
+    require_or_404(permissions.can_read_fund_entries(user))
     found = FundEntryFilter(request.GET or None, queryset=_entries(), request=request)
     bootstrap(found.form)
     page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -160,7 +147,7 @@ def fund_entries(request: HttpRequest) -> HttpResponse:
         {
             "filter": found,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "can_record": permissions.can_record_fund(user),
             "can_reverse": can_reverse,
         },
@@ -182,7 +169,7 @@ def fund_entries_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook  # only the export needs it
 
     user = request.user
-    _require(permissions.can_read_fund_entries(user))
+    require_or_404(permissions.can_read_fund_entries(user))
     found = FundEntryFilter(request.GET or None, queryset=_entries(), request=request)
     if found.is_bound and not found.is_valid():
         # Never export more than was asked for: show the filter's errors instead.
@@ -247,16 +234,12 @@ def fund_entries_export(request: HttpRequest) -> HttpResponse:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
+    response = xlsx_response(book, f"fund-entries-{timezone.localdate():%Y%m%d}.xlsx")
     audit_record(
         actor=user,
         action=AuditAction.SENSITIVE_READ,
         detail={"what": "fund_entries_export", "count": len(entries)},
     )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"fund-entries-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -277,7 +260,7 @@ def _conflict_message() -> str:
 @login_required
 def fund_donation(request: HttpRequest) -> HttpResponse:
     """Money given to the fund: unallocated, or straight into the sub-budget the donor named."""
-    _require(permissions.can_record_fund(request.user))
+    require_or_404(permissions.can_record_fund(request.user))
     fund = ledger.default_fund()
     form = DonationForm(request.POST or None, budgets=_budgets(fund))
     if request.method == "POST" and form.is_valid():
@@ -312,7 +295,7 @@ def fund_donation(request: HttpRequest) -> HttpResponse:
 @login_required
 def fund_allocation(request: HttpRequest) -> HttpResponse:
     """Unallocated money put into one sub-budget; never more than is unallocated."""
-    _require(permissions.can_record_fund(request.user))
+    require_or_404(permissions.can_record_fund(request.user))
     fund = ledger.default_fund()
     budgets = _budgets(fund)
     form = AllocationForm(request.POST or None, budgets=budgets)
@@ -383,7 +366,7 @@ def _why_not_reversed(entry: FundEntry, grant: CareGrant | None) -> str:
 @login_required
 def fund_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     """A head corrects the ledger: the exact opposite of one entry, once, with the reason."""
-    _require(permissions.can_reverse_entries(request.user))
+    require_or_404(permissions.can_reverse_entries(request.user))
     entry = _entries().filter(pk=pk).first()
     if entry is None:
         raise Http404("no such entry")
@@ -430,7 +413,7 @@ def fund_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 def fund_grants(request: HttpRequest) -> HttpResponse:
     """Grants proposed (approve or reject) and approved but unpaid (pay), oldest first."""
     user = request.user
-    _require(permissions.is_office(user))
+    require_or_404(permissions.is_office(user))
     grants = list(
         selectors.grants_awaiting(user).select_related("proposed_by__officer", "approved_by__officer")
     )
@@ -452,7 +435,7 @@ def fund_grants(request: HttpRequest) -> HttpResponse:
 
 def _grant_or_404(user: User, pk: int) -> CareGrant:
     """A grant on a request the viewer may see (a paid one too: a second click on "pay" is not a 404)."""
-    _require(permissions.is_office(user))
+    require_or_404(permissions.is_office(user))
     grant = (
         CareGrant.objects.filter(pk=pk, request__in=selectors.requests_visible_to(user))
         .select_related("request__officer__org_unit")

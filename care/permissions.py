@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from care.models import CareGrant, CareRequest, GrantStatus, Status
+from care.models import OPEN_STATUSES, CareGrant, CareRequest, GrantStatus, Status
 from people import scope
 from people.models import Officer, OrgUnit, Role, User
 
@@ -41,6 +41,30 @@ def can_see(user: User, request: CareRequest) -> bool:
     if is_own(user, request) or request.handler_id == user.pk or is_head_for(user, _unit(request)):
         return True
     return not request.confidential and scope.covers(user, VIEWER_ROLES, _unit(request))
+
+
+def can_withdraw(user: User, request: CareRequest, *, has_approved_grant: bool) -> bool:
+    """The officer, while it is open and no grant has been approved (services.request_withdraw)."""
+    return is_own(user, request) and request.status in OPEN_STATUSES and not has_approved_grant
+
+
+def can_resubmit(user: User, request: CareRequest) -> bool:
+    """The officer answers a return (services.request_resubmit)."""
+    return is_own(user, request) and request.status == Status.RETURNED
+
+
+def can_rate(user: User, request: CareRequest) -> bool:
+    """The officer rates a resolved request (services.request_rate)."""
+    return is_own(user, request) and request.status == Status.RESOLVED
+
+
+def can_add_documents(user: User, request: CareRequest) -> bool:
+    """The officer (a returned request takes its documents with the answer) or the handler, while open."""
+    if request.status not in OPEN_STATUSES:
+        return False
+    if is_own(user, request):
+        return request.status != Status.RETURNED
+    return can_act(user, request)
 
 
 def can_submit_for(user: User, officer: Officer) -> bool:

@@ -239,10 +239,7 @@ def attachments_add(*, request: CareRequest, uploads: Sequence, actor: User) -> 
     """More documents for an open request, from the officer or the handler."""
     request = _lock(request)
     _require(request.is_open, _("This request is no longer open."))
-    _require(
-        permissions.is_own(actor, request) or permissions.can_act(actor, request),
-        _("You cannot add documents to this request."),
-    )
+    _require(permissions.can_add_documents(actor, request), _("You cannot add documents to this request."))
     checked = check_attachments(uploads, already=request.attachments.count())
     stored = _store(request, checked, actor)
     _event(request, actor=actor, code="documents_added", params={"count": len(stored)})
@@ -673,19 +670,7 @@ def _intake(request: CareRequest) -> list[User]:
 
 
 def _covering(request: CareRequest, roles) -> list[User]:
-    path = request.officer.org_unit.path
-    users = (
-        User.objects.filter(
-            is_active=True, role_assignments__role__in=roles, role_assignments__org_unit__active=True
-        )
-        .select_related("officer")
-        .distinct()
-    )
-    found = []
-    for user in users.prefetch_related("role_assignments__org_unit"):
-        if any(a.role in roles and path.startswith(a.org_unit.path) for a in user.role_assignments.all()):
-            found.append(user)
-    return found
+    return list(scope.users_covering(request.officer.org_unit, roles).order_by("pk"))
 
 
 def requests_escalate(*, now: dt.datetime | None = None) -> int:

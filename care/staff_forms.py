@@ -12,28 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from care import permissions
 from care.fund import MAX_AMOUNT
 from care.models import ActionKind, CareRequest
+from people import scope
 from people.forms import BootstrapMixin
-from people.models import OrgUnit, RoleAssignment, User
+from people.models import User
 
 
 def eligible_handlers(request: CareRequest) -> QuerySet[User]:
-    """Active users holding a handler role over the officer's unit: one query over the unit's ancestors.
-
-    A role covers its unit's subtree, so the assignments that cover the officer's unit are those on the
-    unit itself or on one of its ancestors, whose paths are the prefixes of the unit's path. The officer
-    never handles their own request.
-    """
-    path = request.officer.org_unit.path
-    parts = path.strip(OrgUnit.PATH_SEPARATOR).split(OrgUnit.PATH_SEPARATOR)
-    ancestors = [
-        OrgUnit.PATH_SEPARATOR + OrgUnit.PATH_SEPARATOR.join(parts[:depth]) + OrgUnit.PATH_SEPARATOR
-        for depth in range(1, len(parts) + 1)
-    ]
-    covering = RoleAssignment.objects.filter(
-        role__in=permissions.HANDLER_ROLES, org_unit__path__in=ancestors, org_unit__active=True
-    )
+    """Active users holding a handler role over the officer's unit (one query); never the officer."""
     return (
-        User.objects.filter(is_active=True, pk__in=covering.values("user_id"))
+        scope.users_covering(request.officer.org_unit, permissions.HANDLER_ROLES)
         .exclude(pk=request.officer.user_id)
         .select_related("officer")
         .order_by("officer__name", "username")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -52,19 +51,13 @@ from care.staff_forms import (
 from people import scope
 from people.forms import bootstrap
 from welfare.domain import DomainError
-from welfare.spreadsheets import spreadsheet_safe
+from welfare.http import query_without_page
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The actions that make up a major illness's course of treatment, on the case timeline.
 CASE_ACTIONS = (ActionKind.REFERRAL, ActionKind.APPOINTMENT, ActionKind.FOLLOW_UP)
 FUND_GRANTS_URL = "/fund/grants/"
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _fund_grants_url() -> str:
@@ -107,7 +100,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     found, view = _queue(request)
     page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _mark(page, timezone.now())
-    query = _query_without_page(request)
+    query = query_without_page(request)
     return render(
         request,
         "care/queue.html",
@@ -175,8 +168,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         )
     for column, width in zip("ABCDEFGHIJKLM", (16, 12, 12, 18, 16, 36, 8, 14, 12, 17, 17, 8, 8), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    book.save(buffer)
+    response = xlsx_response(book, f"care-requests-{timezone.localdate():%Y%m%d}.xlsx")
     audit_record(
         actor=request.user,
         action=AuditAction.SENSITIVE_READ,
@@ -187,9 +179,6 @@ def queue_export(request: HttpRequest) -> HttpResponse:
             "filters": {key: request.GET.getlist(key) for key in request.GET},
         },
     )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"care-requests-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

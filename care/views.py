@@ -21,7 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care import selectors, services
+from care import permissions, selectors, services
 from care.forms import (
     AttachForm,
     CareRequestForm,
@@ -30,7 +30,7 @@ from care.forms import (
     ResubmitForm,
     WithdrawForm,
 )
-from care.models import OPEN_STATUSES, WAITING_ON_OFFICE, CareEvent, CareRequest, GrantStatus, Status
+from care.models import WAITING_ON_OFFICE, CareEvent, CareRequest, GrantStatus, Status
 from care.permissions import can_submit_for
 from people import selectors as people_selectors
 from people.models import Officer
@@ -184,6 +184,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("care-handle", args=[care_request.pk]))
     events = selectors.timeline(request=care_request, for_officer=True)
     status = care_request.status
+    user = request.user
+    grants = list(
+        care_request.grants.filter(status__in=[GrantStatus.APPROVED, GrantStatus.PAID]).order_by(
+            "created_at", "id"
+        )
+    )
+    may_withdraw = permissions.can_withdraw(user, care_request, has_approved_grant=bool(grants))
+    may_attach = permissions.can_add_documents(user, care_request)
+    may_resubmit = permissions.can_resubmit(user, care_request)
     returned_because = next(
         (e.text for e in reversed(events) if e.from_status and e.to_status == Status.RETURNED), ""
     )
@@ -191,21 +200,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "care_request": care_request,
         "events": events,
         "attachments": list(care_request.attachments.all()),
-        "grants": list(
-            care_request.grants.filter(status__in=[GrantStatus.APPROVED, GrantStatus.PAID]).order_by(
-                "created_at", "id"
-            )
-        ),
+        "grants": grants,
         "on_behalf": care_request.submitted_by_id != request.user.pk,
         "waiting_on_office": status in WAITING_ON_OFFICE,
         "returned_because": returned_because if status == Status.RETURNED else "",
-        "withdraw_form": WithdrawForm(auto_id="withdraw_%s") if status in OPEN_STATUSES else None,
-        # A returned request takes its documents with the answer.
-        "attach_form": AttachForm(auto_id="attach_%s")
-        if status in OPEN_STATUSES and status != Status.RETURNED
-        else None,
-        "resubmit_form": ResubmitForm(auto_id="resubmit_%s") if status == Status.RETURNED else None,
-        "rate_form": RateForm(auto_id="rate_%s") if status == Status.RESOLVED else None,
+        "withdraw_form": WithdrawForm(auto_id="withdraw_%s") if may_withdraw else None,
+        "attach_form": AttachForm(auto_id="attach_%s") if may_attach else None,
+        "resubmit_form": ResubmitForm(auto_id="resubmit_%s") if may_resubmit else None,
+        "rate_form": RateForm(auto_id="rate_%s") if permissions.can_rate(user, care_request) else None,
     }
     return render(request, "care/request_detail.html", context)
 

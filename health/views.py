@@ -31,6 +31,7 @@ from health.risk import assess
 from people import permissions, scope, selectors
 from people.forms import bootstrap
 from welfare.domain import DomainError
+from welfare.http import query_without_page
 
 
 def _trend_data(found: archive.Archive) -> list[dict]:
@@ -81,12 +82,6 @@ def unit_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _audit_list_read(request: HttpRequest, *, what: str, shown: list) -> None:
     """A page listing several officers' health data: one audit row naming whom it showed."""
     if shown:
@@ -132,7 +127,7 @@ def archive_officers(request: HttpRequest) -> HttpResponse:
         {
             "filter": cohort,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "can_assign": can_assign,
             "adviser_form": AdviserForm(advisers=followups.advisers()) if can_assign else None,
         },
@@ -205,7 +200,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "health/follow_ups.html",
-        {"filter": queue, "page": page, "query": _query_without_page(request), "today": timezone.localdate()},
+        {"filter": queue, "page": page, "query": query_without_page(request), "today": timezone.localdate()},
     )
 
 

@@ -93,3 +93,20 @@ def filter_by_units(
 
 def units_in_scope(user: User, roles: Iterable[str]) -> QuerySet[OrgUnit]:
     return filter_by_units(OrgUnit.objects.all(), user=user, roles=roles, unit_path_field="path")
+
+
+def users_covering(unit: OrgUnit, roles: Iterable[str]) -> QuerySet[User]:
+    """Active users holding one of ``roles`` on ``unit`` or an ancestor (so covering it): one query.
+
+    A role covers its unit's subtree, so the assignments that cover a unit are those on the unit itself
+    or on one of its ancestors, whose paths are the prefixes of the unit's path.
+    """
+    parts = unit.path.strip(OrgUnit.PATH_SEPARATOR).split(OrgUnit.PATH_SEPARATOR)
+    ancestors = [
+        OrgUnit.PATH_SEPARATOR + OrgUnit.PATH_SEPARATOR.join(parts[:depth]) + OrgUnit.PATH_SEPARATOR
+        for depth in range(1, len(parts) + 1)
+    ]
+    covering = RoleAssignment.objects.filter(
+        role__in=list(roles), org_unit__path__in=ancestors, org_unit__active=True
+    )
+    return User.objects.filter(is_active=True, pk__in=covering.values("user_id"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,9 +11,7 @@ from django.views.decorators.http import require_POST
 
 from surveys import results
 from welfare.domain import DomainError
-from welfare.spreadsheets import spreadsheet_safe
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from welfare.spreadsheets import spreadsheet_safe, xlsx_response
 
 
 def _trend_data(report: results.Report) -> dict:
@@ -99,11 +95,7 @@ def campaign_results_export(request: HttpRequest, pk: int) -> HttpResponse:
                     float(results.rounded(item.favourable)) if item.favourable is not None else "",
                 ]
             )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="survey-results-{scoped.campaign.pk}.xlsx"'
-    return response
+    return xlsx_response(book, f"survey-results-{scoped.campaign.pk}.xlsx")
 
 
 @login_required

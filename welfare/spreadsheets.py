@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
+from django.http import HttpResponse
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -10,3 +15,12 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def xlsx_response(book, filename: str) -> HttpResponse:
+    """An openpyxl workbook as a download named ``filename`` (ASCII: export names are English)."""
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

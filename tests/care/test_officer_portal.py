@@ -432,3 +432,13 @@ def test_a_confidential_document_is_404_for_a_welfare_member_who_does_not_handle
     assert not AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).exists()
     assert _client(head).get(f"/care/attachments/{attachment.pk}/").status_code == 200
     assert AuditEntry.objects.get(action=AuditAction.SENSITIVE_READ).actor == head
+
+
+def test_the_officer_is_not_offered_to_withdraw_once_a_grant_is_approved(
+    in_progress, officer, welfare, care_budget
+):
+    page = _client(officer.user).get(f"/care/requests/{in_progress.pk}/").context
+    assert page["withdraw_form"] is not None
+    services.grant_propose(request=in_progress, actor=welfare, amount="1000", purpose="慰问金")
+    page = _client(officer.user).get(f"/care/requests/{in_progress.pk}/").context
+    assert page["withdraw_form"] is None  # services.request_withdraw would refuse it

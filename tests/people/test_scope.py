@@ -76,3 +76,16 @@ def test_it_loads_assignments_once_per_user_object(unit_admin, django_assert_num
         scope.roles_of(unit_admin.user)
         scope.unit_paths(unit_admin.user, scope.ROSTER_ROLES)
         scope.has_any_role(unit_admin.user, {"leader"})
+
+
+def test_it_finds_the_active_users_whose_role_covers_a_unit(city, county, other_county, station, unit_admin):
+    welfare = OfficerFactory(org_unit=city).user
+    RoleAssignmentFactory(user=welfare, role="welfare_office", org_unit=city)
+    elsewhere = OfficerFactory(org_unit=other_county).user
+    RoleAssignmentFactory(user=elsewhere, role="unit_admin", org_unit=other_county)
+    gone = OfficerFactory(org_unit=county, user__is_active=False).user
+    RoleAssignmentFactory(user=gone, role="unit_admin", org_unit=county)
+    roles = {"unit_admin", "welfare_office"}
+    assert set(scope.users_covering(station, roles)) == {unit_admin.user, welfare}
+    assert set(scope.users_covering(station, {"unit_admin"})) == {unit_admin.user}
+    assert set(scope.users_covering(other_county, roles)) == {welfare, elsewhere}
